@@ -1,0 +1,57 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * One flat config for every project. Module boundaries follow the project tags:
+ *   type:core    -> nothing but core (pure: no I/O, no node: imports)
+ *   type:util    -> core, util
+ *   type:adapter -> core, util
+ *   type:app     -> core, util, adapter
+ */
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.tributary/**', 'data/**', '**/*.mjs'],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allowCircularSelfDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:core', 'type:util'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core', 'type:util'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:util', 'type:adapter'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+    },
+  },
+  {
+    // The core is pure: no I/O and no Node built-ins, so it runs the same in every layer.
+    files: ['libs/core/**/*.ts'],
+    ignores: ['libs/core/**/*.spec.ts', 'libs/core/test/**', 'libs/core/bench/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).' },
+            {
+              group: ['fs', 'fs/*', 'path', 'crypto', 'net', 'http', 'https', 'child_process', 'os', 'stream', 'worker_threads'],
+              message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+];
