@@ -1,5 +1,17 @@
 import nx from '@nx/eslint-plugin';
 
+const noAppImports = {
+  group: ['@tributary/speed-layer', '@tributary/batch-layer', '@tributary/serving-api', '@tributary/tools'],
+  message: 'Apps and tools are not libraries: move what you need into a lib under libs/.',
+};
+const noNodeBuiltins = [
+  { group: ['node:*'], message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).' },
+  {
+    group: ['fs', 'fs/*', 'path', 'crypto', 'net', 'http', 'https', 'child_process', 'os', 'stream', 'worker_threads'],
+    message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).',
+  },
+];
+
 /**
  * One flat config for every project. Module boundaries follow the project tags:
  *   type:core    -> nothing but core (pure: no I/O, no node: imports)
@@ -30,6 +42,7 @@ export default [
           ],
         },
       ],
+      'no-restricted-imports': ['error', { patterns: [noAppImports] }],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
@@ -42,15 +55,7 @@ export default [
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            { group: ['node:*'], message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).' },
-            {
-              group: ['fs', 'fs/*', 'path', 'crypto', 'net', 'http', 'https', 'child_process', 'os', 'stream', 'worker_threads'],
-              message: 'libs/core is pure: no Node built-ins (do I/O in libs/adapters).',
-            },
-          ],
-        },
+        { patterns: [noAppImports, ...noNodeBuiltins] },
       ],
     },
   },

@@ -4,6 +4,7 @@
 import { loadBatchLayerConfig, loadServingApiConfig, loadSpeedLayerConfig } from '@tributary/config';
 import type { ChildProcess } from 'node:child_process';
 import { startInfra } from './infra/index';
+import { produceDemo } from './demo/produce-demo';
 import { startApp, stopApp, waitHealthy, type AppSpec } from './lib/app-process';
 
 const serving = loadServingApiConfig();
@@ -20,12 +21,16 @@ const apps: AppSpec[] = [
 const infra = await startInfra();
 const env = { ...process.env, ...infra.env };
 const children = new Map<string, ChildProcess>();
+const demo = new AbortController();
+let demoDone: Promise<void> = Promise.resolve();
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     process.stderr.write('\n[start] stopping the apps …\n');
+    demo.abort();
+    await demoDone;
     await Promise.all([...children.values()].map((child) => stopApp(child)));
     await infra.stop();
     process.stderr.write('[start] stopped\n');
@@ -62,3 +67,16 @@ Tributary is running (Ctrl-C stops everything):
   Redis         ${infra.env.REDIS_URL}
   lake          ${speed.LAKE_DIR}
 `);
+
+if (process.env.DEMO !== '0') {
+  const eventsPerSecond = Number(process.env.DEMO_RATE ?? 50);
+  demoDone = produceDemo({
+    brokers: speed.kafkaBrokers,
+    topic: speed.EVENTS_TOPIC,
+    eventsPerSecond: Number.isFinite(eventsPerSecond) && eventsPerSecond > 0 ? eventsPerSecond : 50,
+    signal: demo.signal,
+    log: (msg) => process.stderr.write(`[start] ${msg}\n`),
+  }).catch((err: unknown) => {
+    process.stderr.write(`[start] demo generator stopped: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
+}

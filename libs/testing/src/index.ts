@@ -1,0 +1,2 @@
+export { integrationEnv, uniqueName } from './integration-env';
+export { waitFor } from './wait-for';
