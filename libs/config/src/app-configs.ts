@@ -3,6 +3,8 @@ import { envSchema, loadEnv, type Env } from './load-config';
 const common = [
   'KAFKA_BROKERS',
   'EVENTS_TOPIC',
+  'EVENTS_PARTITIONS',
+  'REDIS_KEY_PREFIX',
   'REDIS_URL',
   'LAKE_DIR',
   'VIEWS_FILE',

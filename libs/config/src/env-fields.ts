@@ -38,6 +38,17 @@ export const envFields = {
   DEDUP_WINDOW_MS: millis(3_600_000, 'how long the speed layer remembers event ids, in ms'),
   SPEED_LAYER_PORT: port(3001, "the speed layer's operations port (healthz, metrics)"),
   BATCH_LAYER_PORT: port(3002, "the batch layer's operations port (healthz, metrics)"),
+  EVENTS_PARTITIONS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 3,
+    description: 'partitions of the events topic when Tributary creates it (1-1000)',
+  }),
+  REDIS_KEY_PREFIX: Type.String({
+    default: 'trb',
+    pattern: '^[A-Za-z0-9_.-]{1,64}$',
+    description: 'prefix of every Redis key and BullMQ queue (letters, digits, ".", "_", "-")',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },

@@ -9,3 +9,4 @@ export {
   type BatchLayerConfig,
   type ServingApiConfig,
 } from './app-configs';
+export { loadViewsFile } from './load-views';

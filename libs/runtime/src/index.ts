@@ -1,3 +1,3 @@
 export { createLogger, type Logger } from './logger';
 export { installShutdown, type Shutdown, type Closer } from './shutdown';
-export { createOpsServer, type ReadinessCheck } from './ops-server';
+export { createOpsServer, type MetricsSource, type ReadinessCheck } from './ops-server';

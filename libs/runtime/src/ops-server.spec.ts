@@ -31,3 +31,16 @@ describe('createOpsServer', () => {
     });
   });
 });
+
+describe('createOpsServer /metrics', () => {
+  it('serves the registry as Prometheus text', async () => {
+    const app = createOpsServer({
+      logger,
+      metrics: { contentType: 'text/plain; version=0.0.4', metrics: async () => 'trb_up 1\n' },
+    });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toBe('trb_up 1\n');
+  });
+});

@@ -5,9 +5,15 @@ export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
 /**
  * The operations endpoints every background app exposes: `/healthz` (the process is up) and
- * `/readyz` (each dependency answers). Later issues add `/metrics` here.
+ * `/readyz` (each dependency answers) and, given a registry, `/metrics` (Prometheus text).
  */
-export function createOpsServer(options: { logger: Logger; checks?: readonly ReadinessCheck[] }): FastifyInstance {
+/** What `/metrics` serves: a prom-client Registry fits. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export function createOpsServer(options: { logger: Logger; checks?: readonly ReadinessCheck[]; metrics?: MetricsSource }): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   const checks = options.checks ?? [];
@@ -28,6 +34,11 @@ export function createOpsServer(options: { logger: Logger; checks?: readonly Rea
     const ready = results.every((r) => r.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
   });
+
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  }
 
   return app;
 }

@@ -1,0 +1,4 @@
+export { lakePaths, type LakePaths } from './lake-paths';
+export { readCurrentVersion, writeCurrentVersion, writeFileAtomic, type CurrentVersion } from './current-version';
+export { decodeSegmentRecord, encodeSegmentRecord, parseSegmentName, recordText, type SegmentRecord } from './segment-codec';
+export { listArchivedPartitions, listSegments, readSegment } from './segment-reader';
