@@ -10,6 +10,7 @@ export interface SpeedConsumerDeps {
   kafka: Kafka;
   topic: string;
   groupId: string;
+  sessionTimeoutMs: number;
   store: SpeedStore;
   aggregators: readonly ViewAggregator[];
   validator: EventValidator;
@@ -29,7 +30,14 @@ export interface SpeedConsumerDeps {
  */
 export function createSpeedConsumer(deps: SpeedConsumerDeps) {
   const { kafka, topic, store, metrics, logger } = deps;
-  const consumer = kafka.consumer({ groupId: deps.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: deps.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: deps.sessionTimeoutMs,
+    rebalanceTimeout: Math.max(deps.sessionTimeoutMs, 10_000),
+    heartbeatInterval: Math.max(100, Math.min(3_000, Math.floor(deps.sessionTimeoutMs / 5))),
+  });
   const seekedTo = new Map<number, string>();
   let generation = 0;
 

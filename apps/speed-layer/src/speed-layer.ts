@@ -72,6 +72,7 @@ export async function startSpeedLayer(options: {
     kafka,
     topic,
     groupId: speedGroupId(topic),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     store,
     aggregators: views.map(createViewAggregator),
     validator,

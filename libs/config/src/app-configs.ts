@@ -4,6 +4,7 @@ const common = [
   'KAFKA_BROKERS',
   'EVENTS_TOPIC',
   'EVENTS_PARTITIONS',
+  'KAFKA_SESSION_TIMEOUT_MS',
   'REDIS_KEY_PREFIX',
   'REDIS_URL',
   'LAKE_DIR',
@@ -15,7 +16,15 @@ const common = [
 ] as const;
 
 const speedLayerSchema = envSchema([...common, 'SPEED_LAYER_PORT']);
-const batchLayerSchema = envSchema([...common, 'BATCH_INTERVAL_MS', 'BATCH_LAYER_PORT']);
+const batchLayerSchema = envSchema([
+  ...common,
+  'BATCH_INTERVAL_MS',
+  'BATCH_LAYER_PORT',
+  'ARCHIVE_SEGMENT_MAX_BYTES',
+  'ARCHIVE_SEGMENT_MAX_AGE_MS',
+  'BATCH_KEEP_VERSIONS',
+  'BATCH_DROP_GRACE_MS',
+]);
 const servingApiSchema = envSchema([...common, 'PORT', 'ADMIN_TOKEN', 'BATCH_INTERVAL_MS']);
 
 /** `KAFKA_BROKERS` split into a list, as every Kafka client wants it. */

@@ -44,6 +44,31 @@ export const envFields = {
     default: 3,
     description: 'partitions of the events topic when Tributary creates it (1-1000)',
   }),
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 300_000,
+    default: 30_000,
+    description: "consumer group session timeout in ms: how soon a dead consumer's partitions move (the broker's group.min.session.timeout.ms bounds it)",
+  }),
+  ARCHIVE_SEGMENT_MAX_BYTES: Type.Integer({
+    minimum: 1_024,
+    maximum: 2_147_483_647,
+    default: 67_108_864,
+    description: 'the archiver rolls a raw segment once it holds this many bytes (1 KiB to 2 GiB)',
+  }),
+  ARCHIVE_SEGMENT_MAX_AGE_MS: Type.Integer({
+    minimum: 100,
+    maximum: 86_400_000,
+    default: 300_000,
+    description: 'the archiver rolls a raw segment once its first message waited this long, in ms (100 ms to 1 day)',
+  }),
+  BATCH_KEEP_VERSIONS: Type.Integer({
+    minimum: 1,
+    maximum: 1_000,
+    default: 3,
+    description: 'how many batch versions to keep on disk, the published one included (1-1000)',
+  }),
+  BATCH_DROP_GRACE_MS: millis(10_000, 'how long after publishing a batch version the covered speed generations are kept for in-flight reads, in ms'),
   REDIS_KEY_PREFIX: Type.String({
     default: 'trb',
     pattern: '^[A-Za-z0-9_.-]{1,64}$',
