@@ -44,15 +44,17 @@ child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals
 function ensureDependencies() {
   const lock = join(root, 'package-lock.json');
   const stamp = join(root, 'node_modules', '.tributary-lock.sha256');
-  const wanted = createHash('sha256').update(readFileSync(lock)).digest('hex');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  const hash = () => createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash()) return;
   const started = Date.now();
-  console.error('[bootstrap] installing dependencies (npm ci) …');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // `npm install` follows package-lock.json like `npm ci` would, but tolerates a lock that lacks other
+  // platforms' optional binaries (registries mirroring only this platform cannot provide them).
+  console.error('[bootstrap] installing the locked dependencies (npm install) …');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('[bootstrap] npm ci failed: fix the error above, then run the command again.');
+    console.error('[bootstrap] npm install failed: fix the error above, then run the command again.');
     process.exit(result.status ?? 1);
   }
-  writeFileSync(stamp, wanted);
+  writeFileSync(stamp, hash());
   console.error(`[bootstrap] dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
