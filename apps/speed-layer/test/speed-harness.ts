@@ -4,8 +4,8 @@ import { loadViewsFile } from '@tributary/config';
 import {
   aggregateEvents,
   floorBucket,
-  HyperLogLog,
   type AvgState,
+  type HyperLogLog,
   type NormalizedEvent,
   type ViewDefinition,
   type ViewRows,
@@ -45,6 +45,8 @@ export async function createSpeedHarness(options: { redisUrl?: string; dedupWind
   const producer = kafka.producer();
   await producer.connect();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Some tests restart Redis on purpose: the client reconnects; don't report the refusals.
+  redis.on('error', () => undefined);
   const store: SpeedStore = createRedisSpeedStore({ redis, keys: createSpeedKeys(prefix), topic, dedupWindowMs: options.dedupWindowMs ?? 3_600_000 });
   const processes: SpeedProcess[] = [];
 

@@ -30,9 +30,9 @@ describe('md5 (pure TypeScript)', () => {
       fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 100 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) })), (s) => {
         expect(md5Hex(s)).toBe(nodeMd5(s));
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('hashes a long string (the word buffer grows) and then short ones again', () => {
     const long = 'ab😀'.repeat(5000);
