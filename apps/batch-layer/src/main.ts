@@ -1,13 +1,11 @@
-import { loadBatchLayerConfig } from '@tributary/config';
-import { createLogger, createOpsServer, installShutdown } from '@tributary/runtime';
+import { loadBatchLayerConfig, loadViewsFile } from '@tributary/config';
+import { createLogger, installShutdown } from '@tributary/runtime';
+import { startBatchLayer } from './batch-layer';
 
-// Wiring only: config → adapters → core. The archiver and the recompute worker arrive with the
-// batch-layer issue.
 const config = loadBatchLayerConfig();
 const logger = createLogger({ app: 'batch-layer', level: config.LOG_LEVEL });
+const views = loadViewsFile(config.VIEWS_FILE);
 const shutdown = installShutdown({ logger });
 
-const ops = createOpsServer({ logger });
-shutdown.add({ name: 'ops-server', close: () => ops.close() });
-await ops.listen({ port: config.BATCH_LAYER_PORT, host: config.HOST });
-logger.info({ lakeDir: config.LAKE_DIR, intervalMs: config.BATCH_INTERVAL_MS }, 'batch layer started');
+const { port } = await startBatchLayer({ config, views, logger, shutdown });
+logger.info({ topic: config.EVENTS_TOPIC, lakeDir: config.LAKE_DIR, intervalMs: config.BATCH_INTERVAL_MS, port }, 'batch layer started');

@@ -1,0 +1,23 @@
+import { parseViews } from '@tributary/core';
+import { describe, expect, it } from 'vitest';
+import { normalizationKey, readNormalizedNdjsonSql } from './normalization';
+
+const views = (yaml: string) => parseViews(yaml, 'inline.yaml');
+const base = 'views: [{ name: a, eventTypes: [pay], granularity: minute, metrics: [{ name: n, kind: count }, { name: s, kind: sum, field: amount }] }]';
+
+describe('normalization key', () => {
+  it('is stable for the same validity rules and changes with them', () => {
+    const key = normalizationKey(views(base), 1000);
+    expect(key).toMatch(/^n2-[0-9a-f]{16}$/);
+    expect(normalizationKey(views(base.replace('name: n,', 'name: total,')), 1000)).toBe(key); // names do not matter
+    expect(normalizationKey(views(base), 2000)).not.toBe(key);
+    expect(normalizationKey(views(base.replace('field: amount', 'field: price')), 1000)).not.toBe(key);
+    expect(normalizationKey(views(base.replace('[pay]', '[pay, refund]')), 1000)).not.toBe(key);
+  });
+
+  it('reads normalized NDJSON with typed columns and the position', () => {
+    expect(readNormalizedNdjsonSql("'x.ndjson'")).toBe(
+      "read_json('x.ndjson', format = 'newline_delimited', columns = {id: 'VARCHAR', type: 'VARCHAR', ts: 'BIGINT', attrs: 'MAP(VARCHAR, VARCHAR)', nums: 'MAP(VARCHAR, DOUBLE)', src_position: 'BIGINT'})",
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { metricFieldsByType, NORMALIZED_EVENT_COLUMNS, quoteIdentifier, type ViewDefinition } from '@tributary/core';
+
+/**
+ * Bump when the normalized Parquet changes shape or meaning (columns, how records become events):
+ * every cached file is then rebuilt from the raw data at the next run.
+ */
+export const NORMALIZATION_VERSION = 2;
+
+/** Where an event sits in its input: Kafka offset for segments, row/line number for files. */
+export const POSITION_COLUMN = 'src_position';
+
+/** The normalized Parquet's columns: core's normalized events table plus the position. */
+export const NORMALIZED_PARQUET_COLUMNS: Readonly<Record<string, string>> = { ...NORMALIZED_EVENT_COLUMNS, [POSITION_COLUMN]: 'BIGINT' };
+
+/** The columns `viewStatesSql` reads, as a SELECT list. */
+export const EVENT_COLUMNS_SQL = Object.keys(NORMALIZED_EVENT_COLUMNS).map(quoteIdentifier).join(', ');
+
+/**
+ * The normalization key: which events are valid depends on the code (NORMALIZATION_VERSION), on
+ * MAX_FUTURE_SKEW_MS and on the numeric metric fields the views require per event type. A change of
+ * any of them is a new key, hence a new cache folder built from the raw data.
+ */
+export function normalizationKey(views: readonly ViewDefinition[], maxFutureSkewMs: number): string {
+  const rules = [...metricFieldsByType(views)]
+    .map(([type, fields]) => [type, fields.map((f) => f.field).sort()] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const digest = createHash('sha256').update(JSON.stringify({ v: NORMALIZATION_VERSION, maxFutureSkewMs, rules })).digest('hex');
+  return `n${NORMALIZATION_VERSION}-${digest.slice(0, 16)}`;
+}
+
+/** A `read_json` FROM item for NDJSON of normalized rows with their position. */
+export function readNormalizedNdjsonSql(pathLiteral: string): string {
+  const columns = Object.entries(NORMALIZED_PARQUET_COLUMNS).map(([name, type]) => `${name}: '${type}'`);
+  return `read_json(${pathLiteral}, format = 'newline_delimited', columns = {${columns.join(', ')}})`;
+}
+
+/** What the cache records next to each normalized file. */
+export interface NormalizedMeta {
+  /** Records in the input (Kafka messages, file rows). */
+  records: number;
+  valid: number;
+  rejected: number;
+  /** Positions of the rejected records (to count those below a cut). */
+  rejectedPositions: number[];
+  /** The time the input was "received" (files only; Kafka records carry their own). */
+  receivedAt?: number;
+}

@@ -1,0 +1,132 @@
+import type { DuckDBSession } from '@tributary/adapter-duckdb';
+import { writeFileAtomic } from '@tributary/adapter-lake';
+import { quoteLiteral, toNormalizedRow, type EventValidator } from '@tributary/core';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { type NormalizedMeta, POSITION_COLUMN, readNormalizedNdjsonSql } from './normalization';
+
+/** One record of an input: its text (Kafka value, NDJSON line), its parsed value (CSV/JSON/Parquet row), or why it is unreadable. */
+export type InputRecord =
+  | { position: number; receivedAt: number; text: string }
+  | { position: number; receivedAt: number; raw: unknown }
+  | { position: number; receivedAt: number; error: string };
+
+export interface NormalizeHooks {
+  /** Called for each valid event (e.g. to remember its id in the speed layer's window). */
+  onValid?: (id: string, receivedAt: number) => Promise<void> | void;
+  /** Called for each rejected record with the reason. */
+  onRejected?: (position: number, reason: string) => Promise<void> | void;
+}
+
+const metaPath = (target: string) => `${target}.meta.json`;
+
+/** The cached normalization of an input, or undefined when it must be built. */
+export async function readNormalizedMeta(target: string): Promise<NormalizedMeta | undefined> {
+  try {
+    const [meta] = await Promise.all([readFile(metaPath(target), 'utf8'), stat(target)]);
+    return JSON.parse(meta) as NormalizedMeta;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Options of a normalization: the input's records and where the Parquet goes. */
+export interface NormalizeOptions {
+  duckdb: DuckDBSession;
+  validator: EventValidator;
+  records: AsyncIterable<InputRecord>;
+  target: string;
+  tmpDir: string;
+  hooks?: NormalizeHooks;
+  receivedAt?: number;
+}
+
+/**
+ * Validates every record with core and writes the valid events as normalized Parquet at `target`
+ * (plus `<target>.meta.json` with the counts). The events go through a temporary NDJSON file that
+ * DuckDB converts; nothing is held in memory but one chunk. Atomic: the Parquet file is renamed into
+ * place, then the meta written, and the cache only trusts a file that has both.
+ */
+export async function writeNormalized(options: NormalizeOptions): Promise<NormalizedMeta> {
+  const staged = await stageNormalized(options);
+  return staged.convert();
+}
+
+/**
+ * The two halves of `writeNormalized`: validation in JavaScript into a staging file, then `convert()`
+ * by DuckDB — so a caller can validate the next input while DuckDB converts this one. `discard()`
+ * removes the staging file when `convert` is never called.
+ */
+export async function stageNormalized(options: NormalizeOptions): Promise<{ meta: NormalizedMeta; convert(): Promise<NormalizedMeta>; discard(): Promise<void> }> {
+  const { validator, hooks = {} } = options;
+  await mkdir(options.tmpDir, { recursive: true });
+  await mkdir(dirname(options.target), { recursive: true });
+  const staging = join(options.tmpDir, `normalize-${randomUUID()}.ndjson`);
+  const out = createWriteStream(staging);
+  const meta: NormalizedMeta = { records: 0, valid: 0, rejected: 0, rejectedPositions: [] };
+  if (options.receivedAt !== undefined) meta.receivedAt = options.receivedAt;
+  let chunk: string[] = [];
+  let chunkBytes = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const ok = out.write(chunk.join(''));
+    chunk = [];
+    chunkBytes = 0;
+    if (!ok) await once(out, 'drain');
+  };
+  try {
+    for await (const record of options.records) {
+      meta.records++;
+      const result =
+        'text' in record
+          ? validator.parse(record.text, record.receivedAt)
+          : 'raw' in record
+            ? validator.validate(record.raw, record.receivedAt)
+            : ({ ok: false, reason: record.error } as const);
+      if (!result.ok) {
+        meta.rejected++;
+        meta.rejectedPositions.push(record.position);
+        const pending = hooks.onRejected?.(record.position, result.reason);
+        if (pending) await pending;
+        continue;
+      }
+      meta.valid++;
+      const row = toNormalizedRow(result.event);
+      const line = `{"id":${JSON.stringify(row.id)},"type":${JSON.stringify(row.type)},"ts":${row.ts},"attrs":${JSON.stringify(row.attrs)},"nums":${JSON.stringify(row.nums)},"${POSITION_COLUMN}":${record.position}}\n`;
+      chunk.push(line);
+      chunkBytes += line.length;
+      if (chunkBytes >= 1 << 20) await flush();
+      const pending = hooks.onValid?.(row.id, record.receivedAt);
+      if (pending) await pending;
+    }
+    await flush();
+    out.end();
+    await once(out, 'finish');
+  } catch (err) {
+    out.destroy();
+    await rm(staging, { force: true });
+    throw err;
+  }
+  const discard = () => rm(staging, { force: true });
+  return {
+    meta,
+    discard,
+    async convert() {
+      const tempParquet = `${options.target}.tmp-${randomUUID()}`;
+      try {
+        // Sorted by type, so a view's `type IN (…)` skips the row groups of other types (min/max stats).
+        await options.duckdb.copyToParquet(`SELECT * FROM ${readNormalizedNdjsonSql(quoteLiteral(staging))} ORDER BY type, ts`, tempParquet, { rowGroupSize: 122_880 });
+        await rename(tempParquet, options.target);
+        await writeFileAtomic(metaPath(options.target), JSON.stringify(meta));
+        return meta;
+      } finally {
+        await discard();
+        await rm(tempParquet, { force: true });
+      }
+    },
+  };
+}
