@@ -3,6 +3,7 @@
 // URLs; Ctrl-C stops everything this command started.
 import { loadBatchLayerConfig, loadServingApiConfig, loadSpeedLayerConfig } from '@tributary/config';
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { startInfra } from './infra/index';
 import { produceDemo } from './demo/produce-demo';
 import { startApp, stopApp, waitHealthy, type AppSpec } from './lib/app-process';
@@ -19,7 +20,11 @@ const apps: AppSpec[] = [
 ];
 
 const infra = await startInfra();
-const env = { ...process.env, ...infra.env };
+// The lake holds Kafka offsets (archive segments, cuts), so it belongs to one broker: with a broker
+// started here (fresh each run), keep the lake in that run's folder unless LAKE_DIR says otherwise.
+const lakeDir = process.env.LAKE_DIR ?? (infra.owned.kafka && infra.runDir ? join(infra.runDir, 'lake') : speed.LAKE_DIR);
+// KAFKAJS_NO_PARTITIONER_WARNING: kafkajs' notice about its v2 default partitioner, irrelevant here.
+const env = { KAFKAJS_NO_PARTITIONER_WARNING: '1', ...process.env, ...infra.env, LAKE_DIR: lakeDir };
 const children = new Map<string, ChildProcess>();
 const demo = new AbortController();
 let demoDone: Promise<void> = Promise.resolve();
@@ -65,13 +70,13 @@ Tributary is running (Ctrl-C stops everything):
   batch layer   ${apps[1]?.healthUrl.replace('/healthz', '')}
   Kafka         ${infra.env.KAFKA_BROKERS}   (topic ${speed.EVENTS_TOPIC})
   Redis         ${infra.env.REDIS_URL}
-  lake          ${speed.LAKE_DIR}
+  lake          ${lakeDir}
 `);
 
 if (process.env.DEMO !== '0') {
   const eventsPerSecond = Number(process.env.DEMO_RATE ?? 50);
   demoDone = produceDemo({
-    brokers: speed.kafkaBrokers,
+    brokers: infra.env.KAFKA_BROKERS.split(','),
     topic: speed.EVENTS_TOPIC,
     eventsPerSecond: Number.isFinite(eventsPerSecond) && eventsPerSecond > 0 ? eventsPerSecond : 50,
     signal: demo.signal,
