@@ -21,6 +21,7 @@ import type { BatchContext } from '../../apps/batch-layer/src/jobs/batch-context
 import { computeViews, masterSourceSql } from '../../apps/batch-layer/src/jobs/compute-views';
 import { normalizedInputs } from '../../apps/batch-layer/src/jobs/master-dataset';
 import { normalizationKey } from '../../apps/batch-layer/src/jobs/normalization';
+import { seededRandom } from '@tributary/testing';
 
 const N = Number(process.argv[2] ?? 10_000_000);
 const DIR = process.argv[3] ?? join(tmpdir(), `tributary-bench-${N}`);
@@ -33,17 +34,6 @@ const REPEAT = 2;
 const allViews = parseViews(readFileSync(join(import.meta.dirname, '../../config/views.yaml'), 'utf8'), 'config/views.yaml');
 const views = ['payments_by_country', 'page_views', 'activity_hourly'].map((n) => allViews.find((v) => v.name === n) as ViewDefinition);
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const seconds = (ms: number) => (ms / 1000).toFixed(1).padStart(6);
 const rate = (ms: number) => `${((N / ms) * 1000 / 1e6).toFixed(2).padStart(6)} M events/s`;
 async function timed<T>(task: () => Promise<T>): Promise<[T, number]> {
@@ -55,7 +45,7 @@ async function timed<T>(task: () => Promise<T>): Promise<[T, number]> {
 /** Raw segments as the archiver writes them: ~45% payments, 40% page views, 15% signups, 2% copies. */
 async function generate(): Promise<void> {
   const paths = lakePaths(DIR);
-  const random = seeded(1);
+  const random = seededRandom(1);
   const countries = ['DE', 'FR', 'US', 'JP', 'BR', 'IN', null];
   const pages = ['/', '/docs', '/pricing', '/blog', '/signup'];
   const next = [0, 0];

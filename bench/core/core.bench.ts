@@ -19,6 +19,7 @@ import {
   type ViewDefinition,
   ViewRows,
 } from '@tributary/core';
+import { seededRandom } from '@tributary/testing';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 10_000;
@@ -26,19 +27,8 @@ const views = parseViews(readFileSync(join(import.meta.dirname, '../../config/vi
 const payments = views.find((v) => v.name === 'payments_by_country') as ViewDefinition;
 const noDistinct: ViewDefinition = { ...payments, name: 'payments_no_distinct', metrics: payments.metrics.filter((m) => m.kind !== 'distinct') };
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const NOW = Date.UTC(2026, 10, 23, 11, 0, 0);
-const random = seeded(1);
+const random = seededRandom(1);
 const countries = ['DE', 'FR', 'US', 'GB', 'JP', 'BR'];
 const methods = ['card', 'paypal', 'sepa', 'apple_pay'];
 const lines: string[] = [];

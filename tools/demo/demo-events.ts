@@ -10,17 +10,7 @@ const methods = ['card', 'paypal', 'sepa', 'apple_pay'] as const;
 const pages = ['/', '/pricing', '/docs', '/blog', '/signup', '/checkout'] as const;
 const devices = ['desktop', 'mobile', 'tablet'] as const;
 
-/** A small, fast, seedable PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from '@tributary/testing';
 
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 

@@ -11,20 +11,9 @@ import {
   type ViewRow,
   ViewRows,
 } from '@tributary/core';
+import { seededRandom } from '@tributary/testing';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-
-/** A seeded random source (mulberry32), so a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface GeneratedEvents {
   /** What to send: JSON texts (or raw bytes), valid or not, duplicates included. */
@@ -39,7 +28,7 @@ export interface GeneratedEvents {
  * hours, with nulls, duplicates (same id, same content) and events every layer must reject.
  */
 export function generateEvents(n: number, options: { seed: number; idPrefix: string; now: number }): GeneratedEvents {
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const messages: GeneratedEvents['messages'] = [];
   const valid: NormalizedEvent[] = [];

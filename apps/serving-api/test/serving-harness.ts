@@ -16,7 +16,7 @@ import {
   viewStatesSql,
 } from '@tributary/core';
 import { createLogger } from '@tributary/runtime';
-import { integrationEnv, uniqueName, waitFor } from '@tributary/testing';
+import { integrationEnv, seededRandom, uniqueName, waitFor } from '@tributary/testing';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -134,11 +134,7 @@ export async function createServingHarness() {
 
 /** A seeded workload over the default views; some events repeat an id (same content). */
 export function workload(count: number, seed: number, now: number, idPrefix: string): NormalizedEvent[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 4_294_967_296;
-  };
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
   const out: NormalizedEvent[] = [];
   for (let i = 0; i < count; i++) {

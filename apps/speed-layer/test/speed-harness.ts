@@ -10,7 +10,7 @@ import {
   type ViewDefinition,
   type ViewRows,
 } from '@tributary/core';
-import { integrationEnv, uniqueName, waitFor } from '@tributary/testing';
+import { integrationEnv, seededRandom, uniqueName, waitFor } from '@tributary/testing';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -188,11 +188,7 @@ export async function readAll(store: SpeedStore, view: ViewDefinition, events: r
 
 /** A seeded workload of valid events over the default views; `duplicateRate` of them re-use an id. */
 export function workload(count: number, seed: number, duplicateRate = 0.05): NormalizedEvent[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 4_294_967_296;
-  };
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
   const now = Date.now();
   const events: NormalizedEvent[] = [];

@@ -26,6 +26,7 @@ import {
   ViewRows,
   viewStatesSql,
 } from '@tributary/core';
+import { seededRandom } from '@tributary/testing';
 
 /**
  * The generated SQL, run by real DuckDB over normalized events, must produce exactly the states the
@@ -36,22 +37,11 @@ import {
 const VIEWS_FILE = join(import.meta.dirname, '../../../../config/views.yaml');
 const T0 = Date.UTC(2026, 10, 23, 9, 58, 0);
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const awkward = ['DE', 'FR', 'null', '', 'a|b', "O'Brien", 'x"y', 'Zürich', '東京', '😀', '\\n', '1', null];
 
 /** Random raw events: several types, nulls and missing fields, numbers and strings mixed, duplicates. */
 function randomRawEvents(n: number, seed: number): Record<string, unknown>[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const maybe = <T>(value: T): T | null | undefined => (random() < 0.08 ? null : random() < 0.05 ? undefined : value);
   const userValue = (): unknown => {
@@ -171,7 +161,7 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
   });
 
   it("hashes like TypeScript: md5_number_upper = md5's first 8 bytes, little-endian", async () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const texts = ['', 'a', 'hello', '1', 'true', 'Zürich', '東京', '😀', "O'Brien", 'x'.repeat(200)];
     const codePoint = (): number => {
       const cp = 1 + Math.floor(random() * (random() < 0.7 ? 127 : 0x2ffff));
@@ -193,7 +183,7 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
   it('computes register index and rank like TypeScript, at every bit boundary', async () => {
     const hashes = new Set<bigint>([0n, 1n, 16_383n, 16_384n, 2n ** 64n - 1n]);
     for (let bit = 0n; bit < 64n; bit++) for (const delta of [-1n, 0n, 1n]) hashes.add((2n ** bit + delta) & (2n ** 64n - 1n));
-    const random = seeded(9);
+    const random = seededRandom(9);
     for (let i = 0; i < 2000; i++) hashes.add((BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32)) >> BigInt(Math.floor(random() * 64)));
     const list = [...hashes];
     const reader = await connection.runAndReadAll(
