@@ -55,6 +55,14 @@ describe('decodeBatch', () => {
     expect(deadLetters[3]?.error).toMatch(/future|ahead/);
     expect(deadLetters[4]?.error).toMatch(/empty message/);
   });
+
+  it('rejects a value that is not UTF-8 instead of repairing it, keeping the original bytes', () => {
+    const bytes = Buffer.concat([Buffer.from('{"id":"x","type":"payment","ts":1,"country":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const { events, deadLetters } = decodeBatch(0, [{ offset: '7', timestamp: String(now), key: null, value: bytes }], validator);
+    expect(events).toEqual([]);
+    expect(deadLetters[0]?.error).toMatch(/not valid UTF-8/);
+    expect(deadLetters[0]?.value?.equals(bytes)).toBe(true);
+  });
 });
 
 describe('aggregateBatch', () => {

@@ -18,6 +18,10 @@ export interface ReceivedEvent {
   receivedAt: number;
 }
 
+/** CONTRACT.md §1: an event is UTF-8 JSON; bytes that are not UTF-8 are rejected, never repaired. */
+export const NOT_UTF8 = 'the message is not valid UTF-8: an event must be one UTF-8 JSON object';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Splits a partition's batch into valid events and dead letters (original bytes and headers plus
  * the reason). An event's "received" time is its message's timestamp, so every layer and every
@@ -45,7 +49,14 @@ export function decodeBatch(
       reject('empty message: an event must be one JSON object');
       continue;
     }
-    const result = validator.parse(message.value.toString('utf8'), receivedAt);
+    let text: string;
+    try {
+      text = utf8.decode(message.value);
+    } catch {
+      reject(NOT_UTF8);
+      continue;
+    }
+    const result = validator.parse(text, receivedAt);
     if (result.ok) events.push({ event: result.event, offset: message.offset, receivedAt });
     else reject(result.reason);
   }

@@ -8,7 +8,7 @@ const base = 'views: [{ name: a, eventTypes: [pay], granularity: minute, metrics
 describe('normalization key', () => {
   it('is stable for the same validity rules and changes with them', () => {
     const key = normalizationKey(views(base), 1000);
-    expect(key).toMatch(/^n2-[0-9a-f]{16}$/);
+    expect(key).toMatch(/^n3-[0-9a-f]{16}$/);
     expect(normalizationKey(views(base.replace('name: n,', 'name: total,')), 1000)).toBe(key); // names do not matter
     expect(normalizationKey(views(base), 2000)).not.toBe(key);
     expect(normalizationKey(views(base.replace('field: amount', 'field: price')), 1000)).not.toBe(key);

@@ -5,7 +5,7 @@ import { metricFieldsByType, NORMALIZED_EVENT_COLUMNS, quoteIdentifier, type Vie
  * Bump when the normalized Parquet changes shape or meaning (columns, how records become events):
  * every cached file is then rebuilt from the raw data at the next run.
  */
-export const NORMALIZATION_VERSION = 2;
+export const NORMALIZATION_VERSION = 3;
 
 /** Where an event sits in its input: Kafka offset for segments, row/line number for files. */
 export const POSITION_COLUMN = 'src_position';

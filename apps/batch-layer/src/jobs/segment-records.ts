@@ -4,9 +4,11 @@ import { createInterface } from 'node:readline';
 import { BatchInputError } from './batch-errors';
 import type { InputRecord } from './normalized-writer';
 
+const NOT_UTF8 = 'the message is not valid UTF-8: an event must be one UTF-8 JSON object';
+
 /**
  * The records of a raw segment as normalization inputs: received at their Kafka timestamp; the value
- * read as the speed layer reads it (UTF-8, invalid bytes replaced), so both layers decide alike. A
+ * read as the speed layer reads it (UTF-8; a value that is not UTF-8 is rejected), so both layers decide alike. A
  * line that is not a segment record means the file is damaged: the run fails, naming it.
  */
 export async function* segmentRecords(path: string): AsyncGenerator<InputRecord> {
@@ -23,8 +25,10 @@ export async function* segmentRecords(path: string): AsyncGenerator<InputRecord>
     }
     const position = Number(record.offset);
     const receivedAt = Number(record.timestamp);
-    const text = record.value ?? (record.valueBase64 !== undefined ? Buffer.from(record.valueBase64, 'base64').toString('utf8') : null);
-    if (text === null || text.length === 0) yield { position, receivedAt, error: 'empty message: an event must be one JSON object' };
+    const text = record.value;
+    // The archiver keeps bytes that are not UTF-8 in base64: rejected, as the speed layer rejects them.
+    if (record.valueBase64 !== undefined) yield { position, receivedAt, error: NOT_UTF8 };
+    else if (text === null || text.length === 0) yield { position, receivedAt, error: 'empty message: an event must be one JSON object' };
     else yield { position, receivedAt, text };
   }
 }
