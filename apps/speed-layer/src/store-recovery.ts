@@ -40,14 +40,14 @@ export async function ensureSpeedStore(deps: RecoveryDeps, reason: string): Prom
     }
     try {
       if (await store.isInitialized()) return;
-      await rebuild(deps, reason);
+      await rebuild(deps, reason, token);
     } finally {
       await store.releaseRecoveryLock(token);
     }
   }
 }
 
-async function rebuild(deps: RecoveryDeps, reason: string): Promise<void> {
+async function rebuild(deps: RecoveryDeps, reason: string, token: string): Promise<void> {
   const { store, admin, topic, paths, logger, metrics } = deps;
   const started = Date.now();
   const current = await readCurrentVersion(paths);
@@ -70,7 +70,8 @@ async function rebuild(deps: RecoveryDeps, reason: string): Promise<void> {
     generation,
     offsets,
     ...(current ? { pointer: { version: current.version, generation: current.generation, cut: current.cut, completedAt: current.completedAt } } : {}),
-    marker: JSON.stringify({ by: `${hostname()}:${process.pid}`, at: new Date().toISOString(), generation }),
+    // Unique per rebuild: the register cache of every instance is fenced by this value.
+    marker: JSON.stringify({ by: `${hostname()}:${process.pid}`, at: new Date().toISOString(), generation, rebuild: token }),
   });
   if (result !== 'initialized') return;
   metrics.rebuilds.inc({ reason: hadState ? 'lost' : 'first-start' });

@@ -12,7 +12,8 @@ const scripts = {
 
 type Reply = unknown;
 export interface SpeedScripts {
-  trbApplyBatch(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Reply>;
+  /** KEYS and ARGV may come as arrays: ioredis flattens them one level. */
+  trbApplyBatch(numberOfKeys: number, ...keysAndArgs: Array<string | string[]>): Promise<Reply>;
   trbCut(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Reply>;
   trbInitialize(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Reply>;
 }

@@ -2,7 +2,12 @@ import { mergeRowsInto, ViewRows, type ViewDefinition } from '@tributary/core';
 import type { Redis } from 'ioredis';
 import { defineSpeedScripts } from './lua-scripts';
 import type { SpeedKeys } from './speed-keys';
-import { hashToRows, rowUpdates } from './state-fields';
+import { buildApplyArgs } from './apply-args';
+import { RegisterCache } from './register-cache';
+import { hashToRows } from './state-fields';
+
+/** 2 048 entries of 16 KiB: 32 MiB at most. */
+export const DEFAULT_REGISTER_CACHE_ENTRIES = 2048;
 
 export type PartitionOffsets = Record<string, string>;
 
@@ -46,6 +51,8 @@ export interface SpeedStore {
   generation(): Promise<number>;
   offsets(): Promise<PartitionOffsets>;
   applyBatch(batch: SpeedBatch): Promise<ApplyResult>;
+  /** Counters of the HyperLogLog register cache (see register-cache.ts) since the store was created. */
+  registerCacheStats(): RegisterCacheStats;
   /** Records the cut of the current generation and moves to the next one. */
   cut(): Promise<{ generation: number; offsets: PartitionOffsets }>;
   readPointer(): Promise<BatchPointer | undefined>;
@@ -61,6 +68,17 @@ export interface SpeedStore {
   releaseRecoveryLock(token: string): Promise<void>;
 }
 
+export interface RegisterCacheStats {
+  /** Register updates sent to Redis. */
+  sent: number;
+  /** Register updates not sent: the cache knew Redis held that rank or more. */
+  skipped: number;
+  /** Batches Redis refused because the cache described another store history (then sent in full). */
+  fences: number;
+  /** (hash, metric, group) entries held now. */
+  entries: number;
+}
+
 export class SpeedStoreLostError extends Error {
   readonly code = 'TRB_SPEED_STORE_LOST';
   readonly retriable = true;
@@ -74,27 +92,17 @@ export class SpeedStoreLostError extends Error {
  * the states, checked and written in one Lua call), generations and cuts, and the read port.
  * `dedupWindowMs` = 0 turns the speed layer's id deduplication off.
  */
-export function createRedisSpeedStore(options: { redis: Redis; keys: SpeedKeys; topic: string; dedupWindowMs: number }): SpeedStore {
+export function createRedisSpeedStore(options: {
+  redis: Redis;
+  keys: SpeedKeys;
+  topic: string;
+  dedupWindowMs: number;
+  /** Size of the HyperLogLog register cache in (hash, metric, group) entries of 16 KiB; 0 turns it off. */
+  registerCacheEntries?: number;
+}): SpeedStore {
   const { keys, topic, dedupWindowMs } = options;
   const redis = defineSpeedScripts(options.redis);
-  const fixedKeys = [keys.marker, keys.generation, keys.offsets(topic)];
-
-  function dedupGroups(ids: SpeedBatch['ids'], now: number, keyIndex: (key: string) => number) {
-    if (dedupWindowMs <= 0 || ids.length === 0) return [];
-    const bySlice = new Map<number, string[]>();
-    for (const { id, receivedAt } of ids) {
-      const slice = Math.floor(receivedAt / dedupWindowMs);
-      const list = bySlice.get(slice);
-      if (list) list.push(id);
-      else bySlice.set(slice, [id]);
-    }
-    return [...bySlice].map(([slice, sliceIds]) => [
-      keyIndex(keys.seen(slice)),
-      [slice - 1, slice, slice + 1].map((s) => keyIndex(keys.seen(s))),
-      sliceIds,
-      String(Math.max((slice + 2) * dedupWindowMs, now) + dedupWindowMs),
-    ]);
-  }
+  const cache = new RegisterCache(options.registerCacheEntries ?? DEFAULT_REGISTER_CACHE_ENTRIES);
 
   return {
     keys,
@@ -119,59 +127,49 @@ export function createRedisSpeedStore(options: { redis: Redis; keys: SpeedKeys; 
     offsets: async () => redis.hgetall(keys.offsets(topic)),
 
     async applyBatch(batch) {
-      const allKeys = [...fixedKeys];
-      const indexOf = new Map<string, number>();
-      const keyIndex = (key: string) => {
-        let i = indexOf.get(key);
-        if (i === undefined) {
-          allKeys.push(key);
-          i = allKeys.length; // Lua's KEYS is 1-based
-          indexOf.set(key, i);
-        }
-        return i;
-      };
-      const dedup = dedupGroups(batch.ids, batch.now, keyIndex);
-      const states: unknown[] = [];
-      for (const { view, rows } of batch.views) {
-        const byBucket = new Map<number, unknown[]>();
-        for (const row of rows) {
-          let entry = byBucket.get(row.bucket);
-          if (!entry) {
-            entry = [
-              keyIndex(keys.bucketStates(view.name, batch.generation, row.bucket)),
-              keyIndex(keys.bucketIndex(view.name, batch.generation)),
-              String(row.bucket),
-            ];
-            byBucket.set(row.bucket, entry);
-            states.push(entry);
+      for (;;) {
+        const { keys: callKeys, args, pending } = buildApplyArgs(batch, { keys, topic, dedupWindowMs, cache });
+        const reply = (await redis.trbApplyBatch(callKeys.length, callKeys, args)) as string[];
+        switch (reply[0]) {
+          case 'ok': {
+            const marker = String(reply[1]);
+            if (pending !== undefined) {
+              cache.sent += pending.sent;
+              cache.skipped += pending.skipped;
+            }
+            if (cache.epoch !== undefined && cache.epoch !== marker) cache.clear();
+            else if (pending !== undefined && pending.version === cache.version) {
+              cache.epoch = marker;
+              pending.commit();
+              const partition = String(batch.partition);
+              const next = Number(batch.next);
+              if (!((cache.watermarks.get(partition) ?? -1) >= next)) cache.watermarks.set(partition, next);
+            }
+            return { status: 'ok' };
           }
-          for (const update of rowUpdates(view, row)) entry.push(update);
+          case 'fence':
+            // The store is not the one the cache describes (rebuilt, or gone back in time).
+            cache.clear();
+            cache.fences++;
+            continue;
+          case 'lost':
+            cache.clear();
+            return { status: 'lost' };
+          case 'gen':
+            cache.clear();
+            return { status: 'gen', generation: Number(reply[1]) };
+          case 'stale':
+            cache.clear();
+            return { status: 'stale', storedOffset: String(reply[1]) };
+          case 'dup':
+            return { status: 'dup', ids: [...new Set(reply.slice(1))] };
+          default:
+            throw new Error(`apply-batch answered ${JSON.stringify(reply)}`);
         }
-      }
-      const payload = JSON.stringify({
-        gen: batch.generation,
-        partition: String(batch.partition),
-        first: Number(batch.first),
-        next: batch.next,
-        dedup,
-        states,
-      });
-      const reply = (await redis.trbApplyBatch(allKeys.length, ...allKeys, payload)) as string[];
-      switch (reply[0]) {
-        case 'ok':
-          return { status: 'ok' };
-        case 'lost':
-          return { status: 'lost' };
-        case 'gen':
-          return { status: 'gen', generation: Number(reply[1]) };
-        case 'stale':
-          return { status: 'stale', storedOffset: String(reply[1]) };
-        case 'dup':
-          return { status: 'dup', ids: [...new Set(reply.slice(1))] };
-        default:
-          throw new Error(`apply-batch answered ${JSON.stringify(reply)}`);
       }
     },
+
+    registerCacheStats: () => ({ sent: cache.sent, skipped: cache.skipped, fences: cache.fences, entries: cache.size }),
 
     async cut() {
       const reply = (await redis.trbCut(4, keys.marker, keys.generation, keys.offsets(topic), keys.cuts(topic))) as string[];

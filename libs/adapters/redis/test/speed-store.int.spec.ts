@@ -133,4 +133,79 @@ describe('Redis speed store (real Redis)', () => {
       expect(got?.states[3]).toBe(row.states[3]);
     }
   });
+
+  describe('HyperLogLog register cache', () => {
+    // Whole amounts: sums of two batches stay exact whichever way they are added.
+    /** The same events again under new ids: every register they set is already in Redis. */
+    const copies = (events: NormalizedEvent[], tag: string) => events.map((e) => ({ ...e, id: `${e.id}-${tag}` }));
+    const dropStore = async (prefix: string) => {
+      const found = await redis.keys(`${prefix}:*`);
+      if (found.length > 0) await redis.del(...found);
+    };
+
+    it('skips registers Redis already holds, and reads back exact', async () => {
+      const events = Array.from({ length: 200 }, (_, i) => payment(i, { amount: i }));
+      expect(await store.applyBatch(batchOf(events, { first: '0', next: '200', generation: 1 }))).toEqual({ status: 'ok' });
+      const first = store.registerCacheStats();
+      expect(first.sent).toBeGreaterThan(0);
+      expect(first.skipped).toBe(0);
+
+      const again = copies(events, 'again');
+      expect(await store.applyBatch(batchOf(again, { first: '200', next: '400', generation: 1 }))).toEqual({ status: 'ok' });
+      const second = store.registerCacheStats();
+      expect(second.skipped).toBe(first.sent);
+      expect(second.sent).toBe(first.sent);
+      expect(plain(payments, await store.readStates(payments, range))).toEqual(plain(payments, aggregateEvents(payments, [...events, ...again])));
+    });
+
+    it('is fenced by the marker: after a rebuild at the same generation and offsets, no register is missed', async () => {
+      const events = Array.from({ length: 200 }, (_, i) => payment(i, { amount: i }));
+      expect(await store.applyBatch(batchOf(events, { first: '0', next: '200', generation: 1 }))).toEqual({ status: 'ok' });
+      // Redis loses everything; another instance rebuilds it where this one left off.
+      await dropStore(store.keys.prefix);
+      expect(await store.initialize({ generation: 1, offsets: { '0': '200' }, marker: 'rebuilt' })).toBe('initialized');
+
+      const again = copies(events, 'after-rebuild');
+      expect(await store.applyBatch(batchOf(again, { first: '200', next: '400', generation: 1 }))).toEqual({ status: 'ok' });
+      const stats = store.registerCacheStats();
+      expect(stats.fences).toBe(1);
+      expect(plain(payments, await store.readStates(payments, range))).toEqual(plain(payments, aggregateEvents(payments, again)));
+    });
+
+    it('is fenced by the watermarks: a store whose offsets went back (same marker) gets every register', async () => {
+      const events = Array.from({ length: 200 }, (_, i) => payment(i, { amount: i }));
+      expect(await store.applyBatch(batchOf(events, { first: '0', next: '200', generation: 1 }))).toEqual({ status: 'ok' });
+      // As if Redis came back from an older snapshot: same marker, the batch's writes gone.
+      await dropStore(store.keys.prefix);
+      expect(await store.initialize({ generation: 1, offsets: { '0': '0' }, marker: 'test' })).toBe('initialized');
+
+      const replay = copies(events, 'replay');
+      expect(await store.applyBatch(batchOf(replay, { first: '0', next: '200', generation: 1 }))).toEqual({ status: 'ok' });
+      expect(store.registerCacheStats().fences).toBe(1);
+      expect(plain(payments, await store.readStates(payments, range))).toEqual(plain(payments, aggregateEvents(payments, replay)));
+    });
+
+    it('starts over after a generation change, and a second instance on the same store stays exact', async () => {
+      const events = Array.from({ length: 120 }, (_, i) => payment(i, { amount: i }));
+      const other = createRedisSpeedStore({ redis, keys: store.keys, topic: 'events', dedupWindowMs: 3_600_000 });
+      expect(await store.applyBatch(batchOf(events, { first: '0', next: '120', generation: 1 }))).toEqual({ status: 'ok' });
+      const fromOther = copies(events, 'other');
+      expect(await other.applyBatch(batchOf(fromOther, { partition: 1, first: '0', next: '120', generation: 1 }))).toEqual({ status: 'ok' });
+      await store.cut();
+      const later = copies(events, 'later');
+      expect(await store.applyBatch(batchOf(later, { first: '120', next: '240', generation: 1 }))).toEqual({ status: 'gen', generation: 2 });
+      expect(await store.applyBatch(batchOf(later, { first: '120', next: '240', generation: 2 }))).toEqual({ status: 'ok' });
+      expect(store.registerCacheStats().skipped).toBe(0);
+      expect(plain(payments, await store.readStates(payments, { ...range, afterGeneration: 1 }))).toEqual(plain(payments, aggregateEvents(payments, later)));
+      expect(plain(payments, await store.readStates(payments, range))).toEqual(plain(payments, aggregateEvents(payments, [...events, ...fromOther, ...later])));
+    });
+
+    it('can be turned off', async () => {
+      const plainStore = createRedisSpeedStore({ redis, keys: store.keys, topic: 'events', dedupWindowMs: 3_600_000, registerCacheEntries: 0 });
+      const events = Array.from({ length: 50 }, (_, i) => payment(i, { amount: i }));
+      expect(await plainStore.applyBatch(batchOf(events, { first: '0', next: '50', generation: 1 }))).toEqual({ status: 'ok' });
+      expect(await plainStore.applyBatch(batchOf(copies(events, 'x'), { first: '50', next: '100', generation: 1 }))).toEqual({ status: 'ok' });
+      expect(plainStore.registerCacheStats()).toMatchObject({ skipped: 0, entries: 0 });
+    });
+  });
 });
