@@ -40,6 +40,15 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
   });
   const seekedTo = new Map<number, string>();
   let generation = 0;
+  let counted = store.registerCacheStats();
+
+  function countRegisters(): void {
+    const now = store.registerCacheStats();
+    metrics.registers.inc({ outcome: 'sent' }, now.sent - counted.sent);
+    metrics.registers.inc({ outcome: 'skipped' }, now.skipped - counted.skipped);
+    metrics.fences.inc(now.fences - counted.fences);
+    counted = now;
+  }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty()) return;
@@ -73,6 +82,7 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
         now: Date.now(),
       });
       stop();
+      countRegisters();
       switch (result.status) {
         case 'ok':
           metrics.applied.inc(aggregated.ids.length);

@@ -12,6 +12,8 @@ export function createSpeedMetrics() {
     rejected: counter('trb_speed_events_rejected_total', 'Messages sent to the dead-letter topic'),
     deduplicated: counter('trb_speed_events_deduplicated_total', 'Events dropped as copies of an id already counted'),
     conflicts: counter('trb_speed_apply_conflicts_total', 'Batches the store sent back (gen, dup, stale)', ['kind']),
+    registers: counter('trb_speed_hll_registers_total', 'HyperLogLog register updates applied: sent to Redis, or skipped as the register cache knew Redis held them', ['outcome']),
+    fences: counter('trb_speed_register_cache_fences_total', 'Batches Redis refused because the register cache described another store history (then sent in full)'),
     rebuilds: counter('trb_speed_store_rebuilds_total', 'Times the speed store was (re)built from the lake', ['reason']),
     applySeconds: new Histogram({
       name: 'trb_speed_apply_seconds',
