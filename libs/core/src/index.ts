@@ -85,7 +85,18 @@ export { type FinalizedRow, finalizeRow } from './merge/finalize-row';
 export { normalizeQuery, type QueryInput, type ViewQuery } from './merge/view-query';
 export { compareDimensionValues, finalizeQueryRows, type QueryResultRow, queryRows, rollupRows } from './merge/query-rows';
 
-export { hllHashSql, hllIndexSql, hllRankSql } from './sql/hll-sql';
+export { hllHashSql, hllIndexSql, hllPackedSql, hllRankSql, hllRegistersFromSortedSql, hllSortedRegistersAggSql } from './sql/hll-sql';
+export {
+  type EventProjection,
+  eventProjection,
+  ID_HASH_COLUMN,
+  projectedNumber,
+  projectedRegister,
+  projectedText,
+  projectEventsSql,
+  projectionColumns,
+  projectionFingerprint,
+} from './sql/event-projection';
 export { quoteIdentifier, quoteLiteral } from './sql/quote';
 export {
   createNormalizedTableSql,

@@ -1,3 +1,4 @@
+import { eventProjection, parseViews } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
 import { masterSourceSql } from './compute-views';
 import type { NormalizedInput } from './master-dataset';
@@ -11,18 +12,21 @@ const input = (parquet: string, below?: number): NormalizedInput => ({
 });
 
 describe('the source of a run', () => {
-  it('reads whole inputs at once and the part below the cut of the others', () => {
-    const sql = masterSourceSql([input('/a.parquet'), input("/b'c.parquet"), input('/d.parquet', 42)]);
+  const projection = eventProjection(parseViews('views: [{ name: v, eventTypes: [t], granularity: day, dimensions: [c], metrics: [{ name: u, kind: distinct, field: user }] }]', 'inline.yaml'));
+  const columns = '"id", "type", "ts", "id_hash", "pa0", "pa1", "pr0"';
+
+  it('reads the projected columns of whole inputs at once and the part below the cut of the others', () => {
+    const sql = masterSourceSql([input('/a.parquet'), input("/b'c.parquet"), input('/d.parquet', 42)], projection);
     expect(sql).toBe(
-      "(SELECT \"id\", \"type\", \"ts\", \"attrs\", \"nums\" FROM read_parquet(['/a.parquet', '/b''c.parquet'])\n" +
+      `(SELECT ${columns} FROM read_parquet(['/a.parquet', '/b''c.parquet'])\n` +
         'UNION ALL\n' +
-        "SELECT \"id\", \"type\", \"ts\", \"attrs\", \"nums\" FROM read_parquet('/d.parquet') WHERE src_position < 42)",
+        `SELECT ${columns} FROM read_parquet('/d.parquet') WHERE src_position < 42)`,
     );
   });
 
   it('is an empty, typed relation when there is nothing to read', () => {
-    expect(masterSourceSql([])).toBe(
-      '(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS type, NULL::BIGINT AS ts, NULL::MAP(VARCHAR, VARCHAR) AS attrs, NULL::MAP(VARCHAR, DOUBLE) AS nums WHERE false)',
+    expect(masterSourceSql([], projection)).toBe(
+      '(SELECT NULL::VARCHAR AS "id", NULL::VARCHAR AS "type", NULL::BIGINT AS "ts", NULL::UBIGINT AS "id_hash", NULL::VARCHAR AS "pa0", NULL::VARCHAR AS "pa1", NULL::INTEGER AS "pr0" WHERE false)',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { fsyncDir } from '@tributary/adapter-lake';
+import { eventProjection } from '@tributary/core';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchContext } from './batch-context';
@@ -93,6 +94,8 @@ async function ingestFile(ctx: BatchContext, name: string, format: FileFormat, r
   const { paths, extras, store, logger } = ctx;
   const path = join(paths.inbox, name);
   const errors = createLineFile(join(paths.rejected, `${name}.errors.ndjson`));
+  // Kept with the file: after a Redis loss the speed layer reseeds its dedup window from it.
+  const idsFile = createLineFile(extras.fileIdsOf(name));
   const label = positionLabel(format);
   let ids: Array<{ id: string; receivedAt: number }> = [];
   const rememberIds = async () => {
@@ -106,21 +109,23 @@ async function ingestFile(ctx: BatchContext, name: string, format: FileFormat, r
     normalized = await writeNormalized({
       duckdb: ctx.duckdb,
       validator: ctx.validator,
+      projection: eventProjection(ctx.views),
       records: fileRecords(ctx.duckdb, path, format, receivedAt),
       target: extras.normalized(ctx.normalizationKey).file(name),
       tmpDir: extras.tmp,
       receivedAt,
       hooks: {
         onRejected: (position, reason) => errors.write({ file: name, [label]: position, reason }),
-        onValid: (id, at) => {
+        onValid: async (id, at) => {
           ids.push({ id, receivedAt: at });
-          return ids.length >= ID_BATCH ? rememberIds() : undefined;
+          await idsFile.write(id);
+          if (ids.length >= ID_BATCH) await rememberIds();
         },
       },
     });
     await rememberIds();
   } catch (err) {
-    await errors.discard();
+    await Promise.all([errors.discard(), idsFile.discard()]);
     if (isRedisOrFsError(err)) throw err;
     const reason = `cannot read the file as ${format}: ${(err as Error).message}`;
     await mkdir(paths.rejected, { recursive: true });
@@ -132,7 +137,7 @@ async function ingestFile(ctx: BatchContext, name: string, format: FileFormat, r
     return reason;
   }
   if (normalized.rejected === 0) await rm(join(paths.rejected, `${name}.errors.ndjson`), { force: true });
-  await errors.commit();
+  await Promise.all([errors.commit(), idsFile.commit()]);
   const meta: FileMeta = {
     file: name,
     format,

@@ -1,5 +1,6 @@
 import type { PartitionOffsets } from '@tributary/adapter-redis';
 import { listSegments } from '@tributary/adapter-lake';
+import { eventProjection } from '@tributary/core';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchContext } from './batch-context';
@@ -30,6 +31,7 @@ export async function normalizedInputs(
   onProgress: (done: number, total: number) => Promise<void>,
 ): Promise<NormalizedInput[]> {
   const cache = ctx.extras.normalized(ctx.normalizationKey);
+  const projection = eventProjection(ctx.views);
   const work: Array<{ kind: 'segment' | 'file'; name: string; parquet: string; below?: number; build: () => AsyncIterable<InputRecord>; receivedAt?: number }> = [];
 
   for (const [partitionText, offsetText] of Object.entries(cut)) {
@@ -73,6 +75,7 @@ export async function normalizedInputs(
         const staged = await stageNormalized({
           duckdb: ctx.duckdb,
           validator: ctx.validator,
+          projection,
           records: item.build(),
           target: item.parquet,
           tmpDir: ctx.extras.tmp,

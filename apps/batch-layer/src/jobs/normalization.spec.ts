@@ -8,11 +8,19 @@ const base = 'views: [{ name: a, eventTypes: [pay], granularity: minute, metrics
 describe('normalization key', () => {
   it('is stable for the same validity rules and changes with them', () => {
     const key = normalizationKey(views(base), 1000);
-    expect(key).toMatch(/^n3-[0-9a-f]{16}$/);
+    expect(key).toMatch(/^n4-[0-9a-f]{16}$/);
     expect(normalizationKey(views(base.replace('name: n,', 'name: total,')), 1000)).toBe(key); // names do not matter
     expect(normalizationKey(views(base), 2000)).not.toBe(key);
     expect(normalizationKey(views(base.replace('field: amount', 'field: price')), 1000)).not.toBe(key);
     expect(normalizationKey(views(base.replace('[pay]', '[pay, refund]')), 1000)).not.toBe(key);
+  });
+
+  it('changes with the fields the views read (their projected columns), not with the rest', () => {
+    const distinct = base.replace('{ name: n, kind: count }', '{ name: n, kind: distinct, field: user }');
+    const key = normalizationKey(views(distinct), 1000);
+    expect(key).not.toBe(normalizationKey(views(base), 1000));
+    expect(normalizationKey(views(distinct.replace('granularity: minute', 'granularity: minute, dimensions: [country]')), 1000)).not.toBe(key);
+    expect(normalizationKey(views(distinct.replace('granularity: minute', 'granularity: hour')), 1000)).toBe(key);
   });
 
   it('reads normalized NDJSON with typed columns and the position', () => {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { metricFieldsByType, NORMALIZED_EVENT_COLUMNS, quoteIdentifier, type ViewDefinition } from '@tributary/core';
+import { type EventProjection, eventProjection, metricFieldsByType, NORMALIZED_EVENT_COLUMNS, projectionColumns, projectionFingerprint, type ViewDefinition } from '@tributary/core';
 
 /**
  * Bump when the normalized Parquet changes shape or meaning (columns, how records become events):
  * every cached file is then rebuilt from the raw data at the next run.
  */
-export const NORMALIZATION_VERSION = 3;
+export const NORMALIZATION_VERSION = 4;
 
 /** Where an event sits in its input: Kafka offset for segments, row/line number for files. */
 export const POSITION_COLUMN = 'src_position';
@@ -13,19 +13,28 @@ export const POSITION_COLUMN = 'src_position';
 /** The normalized Parquet's columns: core's normalized events table plus the position. */
 export const NORMALIZED_PARQUET_COLUMNS: Readonly<Record<string, string>> = { ...NORMALIZED_EVENT_COLUMNS, [POSITION_COLUMN]: 'BIGINT' };
 
-/** The columns `viewStatesSql` reads, as a SELECT list. */
-export const EVENT_COLUMNS_SQL = Object.keys(NORMALIZED_EVENT_COLUMNS).map(quoteIdentifier).join(', ');
+/**
+ * The columns a recompute reads from the normalized Parquet: id, type and ts, then core's projected
+ * columns for the views (`eventProjection`: id_hash, the texts and numbers the views use and the
+ * HyperLogLog register of each distinct field), with their SQL types. The Parquet also keeps
+ * `attrs`, `nums` and the position.
+ */
+export function computeColumns(projection: EventProjection): Record<string, string> {
+  return { id: NORMALIZED_EVENT_COLUMNS.id, type: NORMALIZED_EVENT_COLUMNS.type, ts: NORMALIZED_EVENT_COLUMNS.ts, ...projectionColumns(projection) };
+}
 
 /**
  * The normalization key: which events are valid depends on the code (NORMALIZATION_VERSION), on
- * MAX_FUTURE_SKEW_MS and on the numeric metric fields the views require per event type. A change of
- * any of them is a new key, hence a new cache folder built from the raw data.
+ * MAX_FUTURE_SKEW_MS and on the numeric metric fields the views require per event type; the projected
+ * columns depend on the fields the views read (dimensions, metric fields). A change of any of them is a
+ * new key, hence a new cache folder built from the raw data.
  */
 export function normalizationKey(views: readonly ViewDefinition[], maxFutureSkewMs: number): string {
   const rules = [...metricFieldsByType(views)]
     .map(([type, fields]) => [type, fields.map((f) => f.field).sort()] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const digest = createHash('sha256').update(JSON.stringify({ v: NORMALIZATION_VERSION, maxFutureSkewMs, rules })).digest('hex');
+  const projection = projectionFingerprint(eventProjection(views));
+  const digest = createHash('sha256').update(JSON.stringify({ v: NORMALIZATION_VERSION, maxFutureSkewMs, rules, projection })).digest('hex');
   return `n${NORMALIZATION_VERSION}-${digest.slice(0, 16)}`;
 }
 

@@ -1,6 +1,6 @@
 import type { DuckDBSession } from '@tributary/adapter-duckdb';
 import { writeFileAtomic } from '@tributary/adapter-lake';
-import { quoteLiteral, toNormalizedRow, type EventValidator } from '@tributary/core';
+import { type EventProjection, projectEventsSql, quoteLiteral, toNormalizedRow, type EventValidator } from '@tributary/core';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -38,6 +38,8 @@ export async function readNormalizedMeta(target: string): Promise<NormalizedMeta
 export interface NormalizeOptions {
   duckdb: DuckDBSession;
   validator: EventValidator;
+  /** The views' projection (`eventProjection(views)`): its columns are computed once, here. */
+  projection: EventProjection;
   records: AsyncIterable<InputRecord>;
   target: string;
   tmpDir: string;
@@ -47,7 +49,7 @@ export interface NormalizeOptions {
 
 /**
  * Validates every record with core and writes the valid events as normalized Parquet at `target`
- * (plus `<target>.meta.json` with the counts). The events go through a temporary NDJSON file that
+ * with the views' projected columns (plus `<target>.meta.json` with the counts). The events go through a temporary NDJSON file that
  * DuckDB converts; nothing is held in memory but one chunk. Atomic: the Parquet file is renamed into
  * place, then the meta written, and the cache only trusts a file that has both.
  */
@@ -119,7 +121,10 @@ export async function stageNormalized(options: NormalizeOptions): Promise<{ meta
       const tempParquet = `${options.target}.tmp-${randomUUID()}`;
       try {
         // Sorted by type, so a view's `type IN (…)` skips the row groups of other types (min/max stats).
-        await options.duckdb.copyToParquet(`SELECT * FROM ${readNormalizedNdjsonSql(quoteLiteral(staging))} ORDER BY type, ts`, tempParquet, { rowGroupSize: 122_880 });
+        // The projected columns (id hash, typed fields, HyperLogLog registers) are computed here once,
+        // so a recompute reads typed columns and hashes nothing.
+        const select = projectEventsSql(readNormalizedNdjsonSql(quoteLiteral(staging)), options.projection, 'type, ts');
+        await options.duckdb.copyToParquet(select, tempParquet, { rowGroupSize: 122_880 });
         await rename(tempParquet, options.target);
         await writeFileAtomic(metaPath(options.target), JSON.stringify(meta));
         return meta;

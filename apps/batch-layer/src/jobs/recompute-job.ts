@@ -2,7 +2,7 @@ import { openDuckDB } from '@tributary/adapter-duckdb';
 import { readCurrentVersion, writeCurrentVersion, type LakeExtras, type LakePaths } from '@tributary/adapter-lake';
 import type { RecomputeResult, RunContext } from '@tributary/adapter-queue';
 import { SpeedStoreLostError, type PartitionOffsets, type SpeedStore } from '@tributary/adapter-redis';
-import { viewFingerprint, type EventValidator, type ViewDefinition } from '@tributary/core';
+import { eventProjection, viewFingerprint, type EventValidator, type ViewDefinition } from '@tributary/core';
 import type { Logger } from '@tributary/runtime';
 import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -124,7 +124,7 @@ export function createRecomputeRunner(deps: RecomputeDeps) {
 
       const inputs = await step('normalize', () => normalizedInputs(ctx, cut, (done, total) => run.updateProgress(20 + (40 * done) / total)));
       await run.updateProgress(60);
-      const source = masterSourceSql(inputs);
+      const source = masterSourceSql(inputs, eventProjection(ctx.views));
       const [countRow] = await duckdb.rows(`SELECT count(*)::BIGINT AS n FROM ${source}`);
       const rowsRead = Number(countRow?.['n'] ?? 0);
 

@@ -8,6 +8,7 @@ import {
   aggregateEvents,
   createEventValidator,
   decodeStatesRow,
+  eventProjection,
   hllHashSql,
   hllIndexSql,
   hllRankSql,
@@ -17,6 +18,8 @@ import {
   type MetricState,
   type NormalizedEvent,
   parseViews,
+  projectEventsSql,
+  projectionColumns,
   quoteIdentifier,
   quoteLiteral,
   readNormalizedJsonSql,
@@ -25,6 +28,7 @@ import {
   type ViewRow,
   ViewRows,
   viewStatesSql,
+  type ViewStatesSqlOptions,
 } from '@tributary/core';
 import { seededRandom } from '@tributary/testing';
 
@@ -83,8 +87,8 @@ function dedupById(events: readonly NormalizedEvent[]): NormalizedEvent[] {
   return events.filter((e) => !seen.has(e.id) && seen.add(e.id) !== undefined);
 }
 
-async function sqlRows(connection: DuckDBConnection, view: ViewDefinition, source: string): Promise<ViewRows> {
-  const reader = await connection.runAndReadAll(viewStatesSql(view, { source }));
+async function sqlRows(connection: DuckDBConnection, view: ViewDefinition, source: string, options: Partial<ViewStatesSqlOptions> = {}): Promise<ViewRows> {
+  const reader = await connection.runAndReadAll(viewStatesSql(view, { source, ...options }));
   const rows = new ViewRows(view.dimensions.length);
   for (const record of reader.getRowObjectsJS()) {
     const row = decodeStatesRow(view, record);
@@ -218,6 +222,22 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
     const view = views[0] as ViewDefinition;
     const source = `read_parquet(${quoteLiteral(join(dir, 'events.parquet'))})`;
     expectSameStates(view, await sqlRows(connection, view, source), aggregateEvents(view, dedupById(valid)));
+  });
+
+  it('matches over projected columns (typed columns and precomputed registers instead of maps and md5)', async () => {
+    const projection = eventProjection(views);
+    const projected = join(dir, 'projected.parquet');
+    await connection.run(`COPY (${projectEventsSql('events', projection, 'type, ts')}) TO ${quoteLiteral(projected)} (FORMAT parquet)`);
+    const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(projected)})`)).getRowObjectsJS();
+    const types = Object.fromEntries(described.map((r) => [r['column_name'], r['column_type']]));
+    expect(types).toMatchObject(projectionColumns(projection));
+    expect(types).toMatchObject({ id: 'VARCHAR', attrs: 'MAP(VARCHAR, VARCHAR)' });
+    const unique = dedupById(valid);
+    for (const view of views) {
+      const source = `read_parquet(${quoteLiteral(projected)})`;
+      expectSameStates(view, await sqlRows(connection, view, source, { projection }), aggregateEvents(view, unique));
+    }
+    expect(() => viewStatesSql(views[0] as ViewDefinition, { source: 'x', projection: { texts: [], numbers: [], registers: [] } })).toThrow('the projection has no column');
   });
 
   it('counts duplicates when dedupById is off', async () => {

@@ -23,3 +23,25 @@ export function hllRankSql(hashExpr: string): string {
   }
   return `(CASE ${steps.join(' ')} ELSE ${HLL_MAX_RANK} END)`;
 }
+
+/** The register a hash sets, packed as in the serialized form: index*64 + rank, INTEGER (NULL for a NULL hash). */
+export function hllPackedSql(hashExpr: string): string {
+  return `(${hllIndexSql(hashExpr)} * 64 + ${hllRankSql(hashExpr)})::INTEGER`;
+}
+
+/**
+ * Aggregate: the packed registers of a group, sorted (NULLs skipped; NULL for none). Sorted, the
+ * entries of one index are adjacent with the highest rank last, which `hllRegistersFromSortedSql` keeps.
+ * One pass with the group's other aggregates: no GROUP BY per register, no join back.
+ */
+export function hllSortedRegistersAggSql(packedExpr: string): string {
+  return `list_sort(list(${packedExpr}) FILTER (WHERE ${packedExpr} IS NOT NULL))`;
+}
+
+/**
+ * The serialized HyperLogLog (INTEGER[], sorted by index, max rank per index) from such a sorted list
+ * column: keeps each entry whose successor has another index. `listColumn` must be a plain column name.
+ */
+export function hllRegistersFromSortedSql(listColumn: string): string {
+  return `coalesce(list_filter(${listColumn}, lambda trb_x, trb_i: trb_i = len(${listColumn}) OR ${listColumn}[trb_i + 1] // 64 <> trb_x // 64), []::INTEGER[])`;
+}

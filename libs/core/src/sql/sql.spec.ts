@@ -3,6 +3,7 @@ import { aggregateEvents } from '../merge/aggregate-events';
 import { parseViews } from '../views/parse-views';
 import type { ViewDefinition } from '../views/view';
 import type { ViewRow } from '../merge/view-row';
+import { eventProjection, projectEventsSql, projectionColumns, projectionFingerprint } from './event-projection';
 import { hllIndexSql, hllRankSql } from './hll-sql';
 import { createNormalizedTableSql, NORMALIZED_EVENT_COLUMNS, readNormalizedJsonSql, toNormalizedRow } from './normalized-table';
 import { quoteIdentifier, quoteLiteral } from './quote';
@@ -114,12 +115,33 @@ describe('viewStatesSql', () => {
     expect(sql).toContain('[coalesce(sum(n0), 0), count(n0)]::DOUBLE[] AS "m_average"');
   });
 
-  it('hashes each distinct field once and joins its registers null-safely', () => {
+  it('hashes each distinct field once and aggregates its registers in the same GROUP BY', () => {
     expect(sql.match(/md5_number_upper/g)).toHaveLength(2);
-    expect(sql).toContain('coalesce(hll0.regs, []::INTEGER[]) AS "m_buyers_again"');
-    expect(sql).toContain('coalesce(hll1.regs, []::INTEGER[]) AS "m_pages"');
-    expect(sql).toContain('hll1.d1 IS NOT DISTINCT FROM base.d1');
+    expect(sql).toContain('list_sort(list(h0) FILTER (WHERE h0 IS NOT NULL)) AS l0');
+    expect(sql).toContain('lambda trb_x, trb_i: trb_i = len(l0) OR l0[trb_i + 1] // 64 <> trb_x // 64), []::INTEGER[]) AS "m_buyers_again"');
+    expect(sql).toContain('len(l1) OR l1[trb_i + 1] // 64 <> trb_x // 64), []::INTEGER[]) AS "m_pages"');
+    expect(sql.match(/GROUP BY/g)).toHaveLength(1);
+    expect(sql).not.toContain('JOIN');
     expect(sql).toMatch(/ORDER BY bucket ASC NULLS LAST, d0 ASC NULLS LAST, d1 ASC NULLS LAST$/);
+  });
+
+  it('reads projected columns instead of maps and hashes when given a projection', () => {
+    const projection = eventProjection([view, bare]);
+    expect(projection).toEqual({ texts: ['country', 'page', 'user', 'we\'ird "dim"'], numbers: ['amount'], registers: ['page', 'user'] });
+    expect(projectionColumns(projection)).toEqual({ id_hash: 'UBIGINT', pa0: 'VARCHAR', pa1: 'VARCHAR', pa2: 'VARCHAR', pa3: 'VARCHAR', pn0: 'DOUBLE', pr0: 'INTEGER', pr1: 'INTEGER' });
+    const projected = viewStatesSql(view, { source: 'events', projection, dedupById: false });
+    expect(projected).not.toContain('md5_number_upper');
+    expect(projected).not.toMatch(/attrs|nums/);
+    expect(projected).toContain('SELECT id, ts, pa0, pa3, pn0, pr1, pr0 FROM events');
+    expect(projected).toContain('pa3 AS d1');
+    expect(projected).toContain('pr1 AS h0');
+    expect(() => viewStatesSql(view, { source: 'events', projection: eventProjection([bare]) })).toThrow('view "payments": the projection has no column for field "country"');
+    const select = projectEventsSql('events', projection, 'type, ts');
+    expect(select).toMatch(/^SELECT \* EXCLUDE \(trb_h0, trb_h1\), \(\(trb_h0 & 16383\) \* 64 \+ \(CASE /);
+    expect(select).toContain("md5_number_upper(id) AS id_hash, attrs['country'] AS pa0");
+    expect(select).toContain("attrs['we''ird \"dim\"'] AS pa3, nums['amount'] AS pn0, md5_number_upper(attrs['page']) AS trb_h0");
+    expect(select).toMatch(/AS pr1 FROM \(SELECT \*, .* FROM events\) ORDER BY type, ts$/);
+    expect(projectionFingerprint(projection)).toBe(projectionFingerprint(eventProjection([bare, view])));
   });
 
   it('can skip dedup and ordering; works without dimensions', () => {

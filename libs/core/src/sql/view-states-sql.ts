@@ -1,6 +1,7 @@
 import { GRANULARITY_MS } from '../buckets/granularity';
 import type { ViewDefinition } from '../views/view';
-import { hllHashSql, hllIndexSql, hllRankSql } from './hll-sql';
+import { type EventProjection, projectedNumber, projectedRegister, projectedText } from './event-projection';
+import { hllHashSql, hllPackedSql, hllRegistersFromSortedSql, hllSortedRegistersAggSql } from './hll-sql';
 import { quoteIdentifier, quoteLiteral } from './quote';
 import { stateColumns } from './state-columns';
 
@@ -15,14 +16,20 @@ export interface ViewStatesSqlOptions {
   readonly dedupById?: boolean;
   /** ORDER BY bucket, dims (NULLS LAST). Default true. */
   readonly orderBy?: boolean;
+  /**
+   * Read the projected columns of this projection (event-projection.ts) instead of `attrs`/`nums`
+   * lookups and md5 hashes; the source must hold them (plus `id`, `type`, `ts`).
+   */
+  readonly projection?: EventProjection;
 }
 
 /**
  * DuckDB SQL computing a view's states per (bucket, group) from normalized events, in the columns of
  * `stateColumns(view)` and the serialization of `EncodedState` — the same states `aggregateEvents`
- * makes in TypeScript, HyperLogLog registers bit for bit (index and rank per value as in hll-sql.ts,
- * then max(rank) per (bucket, group, index), listed sorted as index*64+rank). Events are filtered by
- * the view's types, then (by default) deduplicated by id, keeping the earliest `ts`.
+ * makes in TypeScript, HyperLogLog registers bit for bit (index and rank per value as in hll-sql.ts;
+ * per group the sorted list of packed registers, of which the highest rank per index is kept). Events
+ * are filtered by the view's types, then (by default) deduplicated by id, keeping the earliest `ts`.
+ * One GROUP BY per view: every metric, registers included, in one pass.
  */
 export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOptions): string {
   const cols = stateColumns(view);
@@ -32,20 +39,37 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
   const numericFields = unique(view.metrics.filter((m) => m.kind !== 'count' && m.kind !== 'distinct').map((m) => m.field as string));
   const textFields = unique(view.metrics.filter((m) => m.kind === 'distinct').map((m) => m.field as string));
   const numCol = (field: string): string => `n${numericFields.indexOf(field)}`;
-  const textCol = (field: string): string => `t${textFields.indexOf(field)}`;
+  const projection = options.projection;
+  const need = (found: string | undefined, field: string): string => {
+    if (found === undefined) throw new TypeError(`view "${view.name}": the projection has no column for field ${JSON.stringify(field)}`);
+    return found;
+  };
+  const text = (f: string): string => (projection === undefined ? `attrs[${quoteLiteral(f)}]` : need(projectedText(projection, f), f));
+  const number = (f: string): string => (projection === undefined ? `nums[${quoteLiteral(f)}]` : need(projectedNumber(projection, f), f));
+  const register = (f: string): string => (projection === undefined ? `h${textFields.indexOf(f)}` : need(projectedRegister(projection, f), f));
 
   const types = view.eventTypes.map(quoteLiteral).join(', ');
   const dedup = options.dedupById === false ? '' : '\n  QUALIFY row_number() OVER (PARTITION BY id ORDER BY ts) = 1';
+  const read =
+    projection === undefined
+      ? 'id, ts, attrs, nums'
+      : unique(['id', 'ts', ...view.dimensions.map(text), ...numericFields.map(number), ...textFields.map(register)]).join(', ');
   const selected = [
     `ts - ((ts % ${size}) + ${size}) % ${size} AS bucket`,
-    ...view.dimensions.map((d, i) => `attrs[${quoteLiteral(d)}] AS d${i}`),
-    ...numericFields.map((f, i) => `nums[${quoteLiteral(f)}] AS n${i}`),
-    ...textFields.map((f, i) => `attrs[${quoteLiteral(f)}] AS t${i}`),
+    ...view.dimensions.map((d, i) => `${text(d)} AS d${i}`),
+    ...numericFields.map((f, i) => `${number(f)} AS n${i}`),
+    ...textFields.map((f, i) => `${projection === undefined ? hllHashSql(text(f)) : register(f)} AS h${i}`),
   ];
   const ctes = [
-    `selected AS (\n  SELECT id, ts, attrs, nums FROM ${options.source}\n  WHERE type IN (${types})${dedup}\n)`,
+    `selected AS (\n  SELECT ${read} FROM ${options.source}\n  WHERE type IN (${types})${dedup}\n)`,
     `grouped AS (\n  SELECT ${selected.join(',\n    ')}\n  FROM selected\n)`,
   ];
+  // Without a projection the h<i> are md5 hashes, packed into registers here; with one they already are.
+  let from = 'grouped';
+  if (projection === undefined && textFields.length > 0) {
+    ctes.push(`registered AS (\n  SELECT * REPLACE (${textFields.map((_, i) => `${hllPackedSql(`h${i}`)} AS h${i}`).join(', ')})\n  FROM grouped\n)`);
+    from = 'registered';
+  }
 
   const aggregates = view.metrics.flatMap((m, j) => {
     const out = quoteIdentifier(cols.metrics[j] as string);
@@ -63,35 +87,18 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
         return [];
     }
   });
-  ctes.push(`base AS (\n  SELECT ${[...groupCols, ...aggregates].join(',\n    ')}\n  FROM grouped\n  GROUP BY ${groupCols.join(', ')}\n)`);
-
-  const g = groupCols.join(', ');
-  textFields.forEach((field, k) => {
-    const t = textCol(field);
-    ctes.push(
-      `hll${k} AS (\n` +
-        `  SELECT ${g}, list(idx * 64 + rnk ORDER BY idx)::INTEGER[] AS regs FROM (\n` +
-        `    SELECT ${g}, idx, max(${hllRankSql('h')}) AS rnk FROM (\n` +
-        `      SELECT ${g}, ${hllHashSql(t)} AS h, ${hllIndexSql('h')} AS idx FROM grouped WHERE ${t} IS NOT NULL\n` +
-        `    ) GROUP BY ${g}, idx\n` +
-        `  ) GROUP BY ${g}\n)`,
-    );
-  });
+  const lists = textFields.map((_, i) => `${hllSortedRegistersAggSql(`h${i}`)} AS l${i}`);
+  ctes.push(`base AS (\n  SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}\n)`);
 
   const outputs = [
-    'base.bucket AS bucket',
-    ...dims.map((d) => `base.${d} AS ${d}`),
+    ...groupCols,
     ...view.metrics.map((m, j) => {
       const out = quoteIdentifier(cols.metrics[j] as string);
-      return m.kind === 'distinct' ? `coalesce(hll${textFields.indexOf(m.field as string)}.regs, []::INTEGER[]) AS ${out}` : `base.${out} AS ${out}`;
+      return m.kind === 'distinct' ? `${hllRegistersFromSortedSql(`l${textFields.indexOf(m.field as string)}`)} AS ${out}` : out;
     }),
   ];
-  const joins = textFields.map((_, k) => {
-    const on = ['bucket', ...dims].map((c) => (c === 'bucket' ? `hll${k}.bucket = base.bucket` : `hll${k}.${c} IS NOT DISTINCT FROM base.${c}`));
-    return `\nLEFT JOIN hll${k} ON ${on.join(' AND ')}`;
-  });
   const order = options.orderBy === false ? '' : `\nORDER BY ${groupCols.map((c) => `${c} ASC NULLS LAST`).join(', ')}`;
-  return `WITH ${ctes.join(',\n')}\nSELECT ${outputs.join(',\n  ')}\nFROM base${joins.join('')}${order}`;
+  return `WITH ${ctes.join(',\n')}\nSELECT ${outputs.join(',\n  ')}\nFROM base${order}`;
 }
 
 function unique(values: string[]): string[] {
