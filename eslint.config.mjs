@@ -18,6 +18,7 @@ const noNodeBuiltins = [
  *   type:util    -> core, util
  *   type:adapter -> core, util
  *   type:app     -> core, util, adapter
+ *   type:e2e     -> core, util, adapter and tools (it drives the apps as processes, never imports them)
  */
 export default [
   ...nx.configs['flat/base'],
@@ -39,6 +40,7 @@ export default [
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:core', 'type:util'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core', 'type:util'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:util', 'type:adapter'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:core', 'type:util', 'type:adapter'] },
           ],
         },
       ],
@@ -46,6 +48,16 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+    },
+  },
+  {
+    // The end-to-end suite starts the infrastructure with tools/infra; the apps it runs as processes.
+    files: ['apps/e2e/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ ...noAppImports, group: noAppImports.group.filter((name) => name !== '@tributary/tools') }] },
+      ],
     },
   },
   {

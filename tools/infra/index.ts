@@ -8,3 +8,4 @@ export { ensureKafkaJars, type EnsureKafkaJarsOptions } from './kafka-jars';
 export { kafkaRoundTrip, probeKafka } from './kafka-probe';
 export { pingRedis } from './redis-probe';
 export { InfraError, type InfraErrorCode } from './errors';
+export { freePorts } from './free-port';

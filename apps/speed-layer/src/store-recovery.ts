@@ -1,10 +1,13 @@
 import { partitionOffsets, type Admin } from '@tributary/adapter-kafka';
-import { listSegments, readCurrentVersion, readSegment, type LakePaths } from '@tributary/adapter-lake';
+import { lakeExtras, listSegments, readCurrentVersion, readSegment, type LakePaths } from '@tributary/adapter-lake';
 import type { SpeedStore } from '@tributary/adapter-redis';
 import type { EventValidator } from '@tributary/core';
 import type { Logger } from '@tributary/runtime';
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SpeedMetrics } from './speed-metrics';
@@ -27,7 +30,8 @@ export interface RecoveryDeps {
  *   - generation = the published batch version's generation + 1;
  *   - each partition resumes at the published cut (or the log's start when there is none), so
  *     everything after the batch view is replayed from Kafka into the new generation;
- *   - the dedup window is reseeded with the ids of valid archived events received within it.
+ *   - the dedup window is reseeded with the ids of valid archived events received within it, and
+ *     with those of inbox files ingested within it (a later Kafka copy of a file row counts once).
  * Other instances wait for the marker.
  */
 export async function ensureSpeedStore(deps: RecoveryDeps, reason: string): Promise<void> {
@@ -103,6 +107,42 @@ async function reseedDedupWindow(deps: RecoveryDeps, offsets: Record<string, str
       await deps.store.rememberIds(entries, now);
       count += entries.length;
     }
+  }
+  return count + (await reseedFileIds(deps, since, now));
+}
+
+/** Adds the ids of inbox files ingested (received) within the window: `raw/file-ids/`, written at ingestion. */
+async function reseedFileIds(deps: RecoveryDeps, since: number, now: number): Promise<number> {
+  const extras = lakeExtras(deps.paths);
+  let metas: string[];
+  try {
+    metas = (await readdir(extras.fileMeta)).filter((name) => name.endsWith('.json'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let count = 0;
+  for (const name of metas) {
+    const meta = JSON.parse(await readFile(join(extras.fileMeta, name), 'utf8')) as { file: string; receivedAt: number };
+    if (meta.receivedAt < since) continue;
+    let entries: Array<{ id: string; receivedAt: number }> = [];
+    const flush = async () => {
+      await deps.store.rememberIds(entries, now);
+      count += entries.length;
+      entries = [];
+    };
+    try {
+      const lines = createInterface({ input: createReadStream(extras.fileIdsOf(meta.file), 'utf8'), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line.length === 0) continue;
+        entries.push({ id: JSON.parse(line) as string, receivedAt: meta.receivedAt });
+        if (entries.length >= 5_000) await flush();
+      }
+    } catch (err) {
+      // A file ingested before ids were kept with it has none to reseed.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    await flush();
   }
   return count;
 }

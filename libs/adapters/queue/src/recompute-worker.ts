@@ -21,7 +21,11 @@ export async function createRecomputeWorker(options: {
   connection: Redis;
   prefix: string;
   run: (context: RunContext) => Promise<RecomputeResult>;
-  /** How long a run's lock lives without renewal (default 120 s); BullMQ renews it while we run. */
+  /**
+   * How long a run's lock lives without renewal (default 30 s); BullMQ renews it every half of that
+   * while the run goes on. A worker killed mid-run loses its lock after this, and the run is taken up
+   * again (from the start: a run is idempotent) by the next stalled-jobs check, every `lockDurationMs / 2`.
+   */
   lockDurationMs?: number;
 }): Promise<Worker> {
   const { prefix } = options;
@@ -41,7 +45,8 @@ export async function createRecomputeWorker(options: {
       connection: options.connection.duplicate() as ConnectionOptions,
       prefix,
       concurrency: 1,
-      lockDuration: options.lockDurationMs ?? 120_000,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: (options.lockDurationMs ?? 30_000) / 2,
     },
   );
 }
