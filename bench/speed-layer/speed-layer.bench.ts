@@ -47,6 +47,7 @@ import { CompressionTypes, type Admin, type Producer } from 'kafkajs';
 import { demoEvent, seededRandom } from '../../tools/demo/demo-events';
 import { startInfra, type InfraHandle } from '../../tools/infra/index';
 import { measureLatency, summarize, type LatencyResult } from './latency';
+import { checkAgainstOracle, type BulkRecipe, type OracleCheck } from './oracle';
 import { NAIVE_MODES, naivePrefix, runNaiveConsumer, type NaiveMode, type NaiveResult } from './naive-consumer';
 import {
   cpuDelta,
@@ -90,6 +91,8 @@ const LATENCY_SECONDS = envNumber('BENCH_LATENCY_SECONDS', 30);
 const POLL_MS = envNumber('BENCH_POLL_MS', 5);
 const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'] || undefined;
 const CHILD_NODE_ARGS = (process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+const BASELINE_ROOT = process.env['BENCH_BASELINE_ROOT'] || undefined;
+const BASELINE_LABEL = process.env['BENCH_BASELINE_LABEL'] || BASELINE_ROOT;
 const WRITE_DOCS = (process.env['BENCH_WRITE_DOCS'] ?? (N >= 1_000_000 ? '1' : '0')) === '1';
 const TARGETS = { eventsPerSecond: 100_000, ratio: 5, p99Ms: 1_000 };
 
@@ -102,9 +105,10 @@ const keys = createSpeedKeys(prefix);
 // ---------------------------------------------------------------------------------------------
 // Phase 0: pre-produce
 
-async function produceBulk(producer: Producer, count: number): Promise<{ seconds: number; avgBytes: number }> {
+async function produceBulk(producer: Producer, count: number): Promise<{ seconds: number; avgBytes: number; recipe: BulkRecipe }> {
   const PER_PARTITION = 3_000; // 3 000 × ~150 B stays under the broker's 1 MB record-batch limit
-  const random = seededRandom(42);
+  const recipe: BulkRecipe = { seed: 42, runId, batches: [] };
+  const random = seededRandom(recipe.seed);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let bytes = 0;
@@ -114,6 +118,7 @@ async function produceBulk(producer: Producer, count: number): Promise<{ seconds
     if (failure) break;
     const n = Math.min(PER_PARTITION * PARTITIONS, count - sequence);
     const wallNow = Date.now();
+    recipe.batches.push({ wallNow, count: n });
     const messages = new Array<{ partition: number; value: string }>(n);
     for (let i = 0; i < n; i++, sequence++) {
       const value = JSON.stringify(demoEvent(random, wallNow, sequence, runId));
@@ -132,7 +137,7 @@ async function produceBulk(producer: Producer, count: number): Promise<{ seconds
   }
   await Promise.all(inFlight);
   if (failure) throw failure;
-  return { seconds: (now() - started) / 1000, avgBytes: bytes / count };
+  return { seconds: (now() - started) / 1000, avgBytes: bytes / count, recipe };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +157,8 @@ interface ThroughputResult {
   /** Redis time inside the Lua apply during the steady part (INFO commandstats). */
   lua: { calls: number; ms: number };
   exactCount: number;
+  /** HyperLogLog register updates the speed layer sent to Redis and skipped (its register cache). */
+  registers: { sent: number; skipped: number };
   completed: boolean;
 }
 
@@ -161,7 +168,9 @@ async function measureThroughput(
   admin: Admin,
   lakeDir: string,
   started: (child: SpeedLayerChild) => void,
+  run: { root: string; prefix: string; cpuProfDir?: string | undefined } = { root: ROOT, prefix, cpuProfDir: CPU_PROF_DIR },
 ): Promise<{ result: ThroughputResult; child: SpeedLayerChild }> {
+  const keys = createSpeedKeys(run.prefix);
   const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
   const total = [...high.values()].reduce((n, o) => n + Number(o.high - o.low), 0);
   const appliedNow = async () => {
@@ -180,8 +189,8 @@ async function measureThroughput(
   const startCpu = await cpuSnapshot({ kafka: infra.kafka?.pid }, redis);
   const spawnedAt = now();
   const child = await spawnSpeedLayer({
-    root: ROOT,
-    cpuProfDir: CPU_PROF_DIR,
+    root: run.root,
+    cpuProfDir: run.cpuProfDir,
     nodeArgs: CHILD_NODE_ARGS,
     startTimeoutMs: 60_000,
     env: {
@@ -189,9 +198,9 @@ async function measureThroughput(
       REDIS_URL: infra.env.REDIS_URL,
       EVENTS_TOPIC: topic,
       EVENTS_PARTITIONS: String(PARTITIONS),
-      REDIS_KEY_PREFIX: prefix,
+      REDIS_KEY_PREFIX: run.prefix,
       LAKE_DIR: lakeDir,
-      VIEWS_FILE: join(ROOT, 'config/views.yaml'),
+      VIEWS_FILE: join(run.root, 'config/views.yaml'),
       SPEED_LAYER_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -261,9 +270,27 @@ async function measureThroughput(
       cpu,
       lua: { calls: endLua.calls - firstLua.calls, ms: (endLua.usec - firstLua.usec) / 1000 },
       exactCount,
+      registers: {
+        sent: metrics.get('trb_speed_hll_registers_total{outcome="sent"}') ?? Number.NaN,
+        skipped: metrics.get('trb_speed_hll_registers_total{outcome="skipped"}') ?? Number.NaN,
+      },
       completed: last.caughtUp,
     },
   };
+}
+
+/** Deletes the speed layer's consumer group of the bench topic (retried while its last member leaves). */
+async function deleteSpeedGroup(admin: Admin): Promise<void> {
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.endsWith(topic) && !g.startsWith('bench-naive-'));
+  for (let attempt = 1; groups.length > 0; attempt++) {
+    try {
+      await admin.deleteGroups(groups);
+      return;
+    } catch (err) {
+      if (attempt >= 40) throw err;
+      await sleep(250);
+    }
+  }
 }
 
 /** Waits until the speed layer's stored offsets reach the topic's high watermarks; false on timeout. */
@@ -303,6 +330,9 @@ interface Figures {
   command: string;
   produce: { seconds: number; avgBytes: number };
   throughput: ThroughputResult;
+  /** The same phase 1 with the speed layer of BENCH_BASELINE_ROOT, run just before. */
+  baseline: ThroughputResult | undefined;
+  oracle: OracleCheck;
   latency: LatencyRun[];
   naive: NaiveResult[];
   loadBefore: number[];
@@ -319,6 +349,15 @@ function tableRows(f: Figures): string[][] {
     `${formatRate(t.steadyRate)} events/s (${t.steadySeconds.toFixed(1)} s)`,
     `≥ ${formatRate(TARGETS.eventsPerSecond)} events/s ${t.steadyRate >= TARGETS.eventsPerSecond ? '✓' : '✗'}`,
   ]);
+  const b = f.baseline;
+  if (b) {
+    rows.push([
+      `Baseline: ${BASELINE_LABEL ?? 'baseline'}, same events, just before (steady)`,
+      `${formatRate(b.steadyRate)} events/s (${b.steadySeconds.toFixed(1)} s); CPU per event ${perEventUs(b.cpu.speedLayer, b.steadyEvents).toFixed(1)} / ${perEventUs(b.cpu.redis, b.steadyEvents).toFixed(1)} µs (process / Redis); exact ${b.exactCount === b.events ? '✓' : '✗'}`,
+      '',
+    ]);
+    rows.push(['Speed layer ÷ baseline (steady)', `${(t.steadyRate / b.steadyRate).toFixed(2)}×`, '']);
+  }
   rows.push([
     'Speed layer, wall from spawn (incl. start, join)',
     `${formatRate(t.wallRate)} events/s (${t.wallSeconds.toFixed(1)} s, first apply at ${t.firstApplySeconds.toFixed(1)} s)`,
@@ -335,6 +374,18 @@ function tableRows(f: Figures): string[][] {
     '',
   ]);
   rows.push(['Exactness (activity_hourly counts in Redis)', `${formatInt(t.exactCount)} of ${formatInt(t.events)}`, t.exactCount === t.events ? 'equal ✓' : 'equal ✗']);
+  const o = f.oracle;
+  rows.push([
+    `Exactness (all ${o.views} views against an in-bench oracle)`,
+    `${formatInt(o.rows)} rows, ${formatInt(o.registers)} HyperLogLog registers: ${formatInt(o.mismatches)} mismatches`,
+    o.mismatches === 0 ? 'equal ✓' : 'equal ✗',
+  ]);
+  const r = t.registers;
+  rows.push([
+    'HyperLogLog register updates (sent / skipped by the register cache)',
+    `${formatInt(r.sent)} / ${formatInt(r.skipped)} (${((100 * r.skipped) / (r.sent + r.skipped)).toFixed(0)}% skipped); ${(r.sent / t.events).toFixed(2)} sent per event`,
+    '',
+  ]);
   for (const n of f.naive) {
     const label = n.mode === 'pipeline' ? 'one pipeline per event' : 'each command awaited';
     rows.push([
@@ -553,8 +604,26 @@ async function main(): Promise<void> {
     const produce = await produceBulk(producer, N);
     log(`produced in ${produce.seconds.toFixed(1)} s (${formatRate(N / produce.seconds)} events/s, avg ${produce.avgBytes.toFixed(0)} bytes)`);
 
+    let baseline: ThroughputResult | undefined;
+    if (BASELINE_ROOT) {
+      log(`baseline: the speed layer of ${BASELINE_ROOT} on the same events`);
+      const basePrefix = `${prefix}-baseline`;
+      const run = await measureThroughput(infra, redis, admin, lakeDir, (c) => cleanups.push({ name: 'baseline speed layer', run: () => c.stop() }), {
+        root: BASELINE_ROOT,
+        prefix: basePrefix,
+      });
+      baseline = run.result;
+      await run.child.stop();
+      log(`baseline throughput: ${formatRate(baseline.steadyRate)} events/s steady, ${formatRate(baseline.wallRate)} events/s wall`);
+      // The next speed layer joins the same group name and must start from Redis' (fresh) offsets.
+      await deleteSpeedGroup(admin);
+      await deleteKeysWithPrefix(redis, basePrefix);
+    }
     const { result: throughput, child } = await measureThroughput(infra, redis, admin, lakeDir, (c) => cleanups.push({ name: 'speed layer', run: () => c.stop() }));
     log(`throughput: ${formatRate(throughput.steadyRate)} events/s steady, ${formatRate(throughput.wallRate)} events/s wall`);
+    // Before the latency phase adds events: every view's states in Redis against the same events aggregated here.
+    const oracle = await checkAgainstOracle(createRedisSpeedStore({ redis, keys, topic, dedupWindowMs: 3_600_000 }), views, produce.recipe);
+    log(`oracle: ${formatInt(oracle.rows)} rows of ${oracle.views} views, ${formatInt(oracle.registers)} HyperLogLog registers, ${oracle.mismatches} mismatches${oracle.firstMismatch ? ` (first: ${oracle.firstMismatch})` : ''}`);
 
     const latency: LatencyRun[] = [];
     for (const [i, rate] of LATENCY_RATES.entries()) {
@@ -628,6 +697,8 @@ async function main(): Promise<void> {
       command: `${N === 1_000_000 ? '' : `BENCH_EVENTS=${N} `}node --import tsx bench/speed-layer/speed-layer.bench.ts`,
       produce,
       throughput,
+      baseline,
+      oracle,
       latency,
       naive,
       loadBefore,
