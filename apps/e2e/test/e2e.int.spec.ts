@@ -199,14 +199,20 @@ describe('end to end: every answer equals the oracle', () => {
     // Ingested by the first run that survives the kills (the oracle counts it from there on).
     await dropInboxFile(workload.inboxFile('ndjson', SCALE.fileRows, Date.now()));
     const victims: AppName[] = ['speed-layer', 'batch-layer', 'serving-api'];
+    const killedRuns: string[] = [];
     for (let k = 0; k < SCALE.kills; k++) {
       const victim = victims[k % victims.length] as AppName;
       const feeding = produce(SCALE.killChunk);
       if (victim === 'batch-layer' && k % 2 === 1) {
-        // Mid-run: queue a run, wait until it is running, then kill the worker.
-        const queued = await client.post<{ id: string }>('/v1/batch/runs', {});
-        await waitUntilRunning(queued.body.id);
-        await sleep(random() * 800);
+        // The worker mid-run: queue a run, kill the process while it runs (its archiver with it).
+        // Small runs take a few hundred ms: kill as soon as one is seen running (a few tries).
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const queued = await client.post<{ id: string }>('/v1/batch/runs', {});
+          if ((await waitUntilRunning(queued.body.id)) === 'running') {
+            killedRuns.push(queued.body.id);
+            break;
+          }
+        }
       } else {
         await sleep(100 + random() * 1_500);
       }
@@ -215,6 +221,9 @@ describe('end to end: every answer equals the oracle', () => {
       await feeding;
       await stack.apps[victim].start();
     }
+    // A run killed mid-way is taken up again by the restarted worker, and succeeds.
+    expect(killedRuns.length, 'a batch run was killed while it ran').toBeGreaterThan(0);
+    for (const id of killedRuns) await expectSucceeded(await client.waitRun(id, 600_000));
     const run = await client.batchRun(600_000);
     await expectSucceeded(run);
     await produce(SCALE.killChunk);
@@ -270,13 +279,14 @@ describe('end to end: every answer equals the oracle', () => {
     expect([...rejected.keys()].sort()).toEqual(files.filter((f) => f.bad.length > 0).map((f) => f.name).sort());
   });
 
-  async function waitUntilRunning(id: string): Promise<void> {
+  /** Polls a run until it runs (or has already finished); returns that status. */
+  async function waitUntilRunning(id: string): Promise<string> {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const run = await client.run(id);
-      if (run.status === 'running' || run.status === 'succeeded' || run.status === 'failed') return;
+      const { status } = await client.run(id);
+      if (status === 'running' || status === 'succeeded' || status === 'failed') return status;
       if (Date.now() > deadline) throw new Error(`batch run ${id} did not start within 120 s`);
-      await sleep(100);
+      await sleep(5);
     }
   }
 });
