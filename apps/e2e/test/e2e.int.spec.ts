@@ -13,8 +13,10 @@
  *
  * and at the end, the dead-letter topic and the rejected-rows files hold exactly the malformed inputs.
  *
- * E2E_SCALE=large runs a soak (≥ 1M events, ≥ 50 kills) and writes its summary table to
- * E2E_SUMMARY_FILE (default .tributary/e2e-summary.md).
+ * E2E_SCALE=large runs a soak (≥ 1M events, ≥ 50 kills); E2E_CHUNK, E2E_FILE_ROWS, E2E_KILLS and
+ * E2E_KILL_CHUNK set the sizes one by one, E2E_SEED the workload. The summary table is printed and
+ * written to E2E_SUMMARY_FILE (default .tributary/e2e-summary.md); E2E_KEEP=1 keeps the run folder
+ * (logs of every process, and problems-*.txt with every difference when a scenario fails).
  */
 import { openDuckDB } from '@tributary/adapter-duckdb';
 import { parseViews, quoteLiteral, type ViewDefinition } from '@tributary/core';
@@ -30,14 +32,15 @@ import { Client, rejectedRows, type BatchRun } from './client';
 import { ROOT, startStack, type AppName, type Stack } from './stack';
 
 const LARGE = process.env.E2E_SCALE === 'large';
+const scaled = (name: string, reduced: number, large: number) => Number(process.env[name] ?? (LARGE ? large : reduced));
 const SCALE = {
   /** Kafka messages per scenario step. */
-  chunk: LARGE ? 100_000 : 2_000,
-  fileRows: LARGE ? 50_000 : 400,
+  chunk: scaled('E2E_CHUNK', 2_000, 100_000),
+  fileRows: scaled('E2E_FILE_ROWS', 400, 50_000),
   httpItems: LARGE ? 2_000 : 200,
   /** SIGKILLs in scenario d (spread over the apps). */
-  kills: LARGE ? 54 : 6,
-  killChunk: LARGE ? 12_000 : 400,
+  kills: scaled('E2E_KILLS', 6, 54),
+  killChunk: scaled('E2E_KILL_CHUNK', 400, 12_000),
 };
 const SEED = Number(process.env.E2E_SEED ?? 20261201);
 const DAY = 86_400_000;
@@ -135,7 +138,7 @@ describe('end to end: every answer equals the oracle', () => {
     await stack?.stop();
     if (summary.length > 0) {
       const table = [
-        `E2E ${LARGE ? 'large' : 'reduced'} run, seed ${SEED}, ${new Date(started).toISOString()}`,
+        `E2E ${LARGE ? 'large' : 'reduced'} run, seed ${SEED}, ${new Date(started).toISOString()}, sizes ${JSON.stringify(SCALE)}, ${Math.round((Date.now() - started) / 1000)} s in all`,
         '',
         '| scenario | Kafka messages so far | distinct valid events | queries | rows compared | kills so far | seconds |',
         '|---|---:|---:|---:|---:|---:|---:|',
