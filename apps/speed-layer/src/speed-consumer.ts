@@ -1,9 +1,9 @@
-import type { DeadLetterSink, EachBatchPayload, Kafka } from '@tributary/adapter-kafka';
+import type { DeadLetter, DeadLetterSink, EachBatchPayload, Kafka } from '@tributary/adapter-kafka';
 import type { SpeedStore } from '@tributary/adapter-redis';
 import type { EventValidator, ViewAggregator } from '@tributary/core';
 import type { Logger } from '@tributary/runtime';
-import { aggregateBatch } from './aggregate-batch';
-import { decodeBatch } from './decode-batch';
+import { aggregateBatch, type AggregatedBatch } from './aggregate-batch';
+import { decodeBatch, type ReceivedEvent } from './decode-batch';
 import type { SpeedMetrics } from './speed-metrics';
 
 export interface SpeedConsumerDeps {
@@ -19,6 +19,23 @@ export interface SpeedConsumerDeps {
   recover: (reason: string) => Promise<void>;
   metrics: SpeedMetrics;
   logger: Logger;
+}
+
+/** How a partition batch's apply ended. */
+type Outcome = { kind: 'applied' } | { kind: 'moved' } | { kind: 'stopped' } | { kind: 'failed'; error: unknown };
+
+/** A decoded partition batch on its way to Redis. */
+interface PendingBatch {
+  partition: number;
+  first: string;
+  next: string;
+  highWatermark: string;
+  events: ReceivedEvent[];
+  deadLetters: DeadLetter[];
+  /** Pre-aggregated for `generation`; done again when the generation moved or ids were excluded. */
+  aggregated: { generation: number; batch: AggregatedBatch } | undefined;
+  isRunning: () => boolean;
+  isStale: () => boolean;
 }
 
 /**
@@ -50,49 +67,91 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
     counted = now;
   }
 
+  /** Per partition, the apply of its last batch, still running or done. */
+  const applying = new Map<number, Promise<Outcome>>();
+
+  /**
+   * Decodes and pre-aggregates one partition batch, then hands it to that partition's apply (which
+   * starts once the partition's previous apply is done) and returns, so kafkajs fetches the next
+   * batch while Redis applies this one. Its offset is resolved for kafkajs right away: Redis holds
+   * the offsets that count, and an apply that does not go through ("stale") seeks the partition
+   * back to the offset stored there, so this stays exactly once.
+   */
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty()) return;
     const partition = batch.partition;
     const messages = batch.messages;
-    let first = messages[0]?.offset as string;
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
     const decoded = decodeBatch(partition, messages, deps.validator);
-    const deadLetters = decoded.deadLetters;
-    let events = decoded.events;
     metrics.consumed.inc(messages.length);
+    const work: PendingBatch = {
+      partition,
+      first: messages[0]?.offset as string,
+      next: (BigInt(batch.lastOffset()) + 1n).toString(),
+      highWatermark: batch.highWatermark,
+      events: decoded.events,
+      deadLetters: decoded.deadLetters,
+      aggregated: { generation, batch: aggregateBatch(deps.aggregators, decoded.events) },
+      isRunning,
+      isStale,
+    };
 
+    const previous = applying.get(partition);
+    if (previous !== undefined) {
+      const outcome = await previous;
+      if (applying.get(partition) === previous) applying.delete(partition);
+      // "moved": the previous apply seeked the partition, so this batch is from the old position.
+      if (outcome.kind === 'moved' || outcome.kind === 'stopped') return;
+      // Thrown by the previous apply: kafkajs retries (with backoff) from this batch, whose apply
+      // then finds the offset stored in Redis before it and seeks there.
+      if (outcome.kind === 'failed') throw outcome.error;
+    }
+    if (!isRunning() || isStale()) return;
+    const task = applyBatch(work).catch((error: unknown): Outcome => {
+      logger.error({ err: error, partition }, 'applying a batch failed; its partition resumes from the offset stored in Redis');
+      return { kind: 'failed', error };
+    });
+    applying.set(partition, task);
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  async function applyBatch(work: PendingBatch): Promise<Outcome> {
+    const { partition, next } = work;
+    let { first, events } = work;
+    let aggregated = work.aggregated;
     const exclude = new Set<string>();
     let rejectsSent = false;
     for (;;) {
-      if (!isRunning() || isStale()) return;
+      if (!work.isRunning() || work.isStale()) return { kind: 'stopped' };
       if (!rejectsSent) {
         // Confirmed by the broker before the batch that held them is applied.
-        await deps.deadLetters.send(deadLetters.filter((d) => BigInt(d.sourceOffset) >= BigInt(first)));
+        await deps.deadLetters.send(work.deadLetters.filter((d) => BigInt(d.sourceOffset) >= BigInt(first)));
         rejectsSent = true;
       }
-      const aggregated = aggregateBatch(deps.aggregators, events, exclude);
+      if (aggregated === undefined || aggregated.generation !== generation) {
+        aggregated = { generation, batch: aggregateBatch(deps.aggregators, events, exclude) };
+      }
+      const { batch } = aggregated;
       const stop = metrics.applySeconds.startTimer();
       const result = await store.applyBatch({
         partition,
         first,
         next,
-        generation,
-        ids: aggregated.ids,
-        views: aggregated.views,
+        generation: aggregated.generation,
+        ids: batch.ids,
+        views: batch.views,
         now: Date.now(),
       });
       stop();
       countRegisters();
       switch (result.status) {
         case 'ok':
-          metrics.applied.inc(aggregated.ids.length);
-          metrics.deduplicated.inc(aggregated.duplicates);
-          metrics.rejected.inc(deadLetters.length);
-          metrics.lag.set({ partition: String(partition) }, Number(BigInt(batch.highWatermark) - BigInt(next)));
+          metrics.applied.inc(batch.ids.length);
+          metrics.deduplicated.inc(batch.duplicates);
+          metrics.rejected.inc(work.deadLetters.length);
+          metrics.lag.set({ partition: String(partition) }, Number(BigInt(work.highWatermark) - BigInt(next)));
           seekedTo.delete(partition);
-          resolveOffset(batch.lastOffset());
-          await heartbeat();
-          return;
+          return { kind: 'applied' };
         case 'gen':
           metrics.conflicts.inc({ kind: 'gen' });
           generation = result.generation;
@@ -100,6 +159,7 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
         case 'dup':
           metrics.conflicts.inc({ kind: 'dup' });
           for (const id of result.ids) exclude.add(id);
+          aggregated = undefined;
           break;
         case 'lost':
           await deps.recover('Redis lost the speed store (marker key gone)');
@@ -112,6 +172,7 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
             // Part of this batch was applied (under another batch boundary): apply the rest.
             events = events.filter((e) => BigInt(e.offset) >= stored);
             first = result.storedOffset;
+            aggregated = undefined;
             break;
           }
           if (stored < BigInt(first) && seekedTo.get(partition) === result.storedOffset) {
@@ -119,17 +180,13 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
             first = result.storedOffset;
             break;
           }
-          if (stored === BigInt(next)) {
-            resolveOffset(batch.lastOffset());
-            return;
-          }
+          if (stored === BigInt(next)) return { kind: 'applied' };
           logger.info({ partition, batchFirst: first, stored: result.storedOffset }, 'seeking to the offset stored in Redis');
           seekedTo.set(partition, result.storedOffset);
           consumer.seek({ topic, partition, offset: result.storedOffset });
-          return;
+          return { kind: 'moved' };
         }
       }
-      await heartbeat();
     }
   }
 
@@ -143,6 +200,10 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
       // are committed every few seconds rather than after each batch (one broker round trip saved).
       await consumer.run({ autoCommit: true, autoCommitInterval: 5_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
     },
-    stop: () => consumer.disconnect(),
+    /** Leaves the group once the running batches are handed over, then waits for their applies. */
+    async stop(): Promise<void> {
+      await consumer.disconnect();
+      await Promise.all(applying.values());
+    },
   };
 }
