@@ -161,6 +161,7 @@ export class Workload {
     const valid: ValidEvent[] = [];
     const bad: Array<{ row: number; reason: RegExp }> = [];
     const records: Array<Record<string, Attr>> = [];
+    let copies: ValidEvent[] | undefined;
     for (let row = 1; row <= rows; row++) {
       const r = this.random();
       if (r < 0.04) {
@@ -170,8 +171,8 @@ export class Workload {
         continue;
       }
       let event: ValidEvent;
-      const copies = r < 0.1 ? this.sent.filter((e) => fileCanHold(format, e)) : [];
-      if (copies.length > 0) {
+      copies ??= this.sent.filter((e) => fileCanHold(format, e));
+      if (r < 0.1 && copies.length > 0) {
         event = this.pick(copies);
       } else {
         event = this.newEvent(now, { late: this.random() < 0.7, types: format === 'parquet' ? ['payment'] : undefined, forFile: format });
