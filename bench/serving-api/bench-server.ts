@@ -2,13 +2,15 @@
  * Child process of the serving-API benchmark: prepares one world (a batch version and live speed
  * generations of `payments_by_country`, 100 groups over one hour of minutes: 50 groups in the batch
  * Parquet, 50 in Redis), then serves the real serving API and, on a second port, a bare fastify
- * route doing one Redis GET; on `{live: hz}` over IPC it also applies `hz` small Kafka batches a second. Prints `{"api":port,"bare":port,"from":…,"to":…}` on stdout when ready.
+ * route doing one Redis GET; on `{live: hz}` over IPC it also applies `hz` small Kafka batches a second.
+ * Prints `{"api":port,"bare":port,"query":path,"grouped":path,"oracle":rows JSON}` on stdout when ready,
+ * where the oracle is core's `queryRows` over all the events of the one-hour query.
  * Env: KAFKA_BROKERS, REDIS_URL.
  */
 import { openDuckDB } from '@tributary/adapter-duckdb';
 import { createRedisSpeedStore, createSpeedKeys } from '@tributary/adapter-redis';
 import { loadServingApiConfig, loadViewsFile } from '@tributary/config';
-import { aggregateEvents, type NormalizedEvent, quoteLiteral, readNormalizedJsonSql, toNormalizedRow, viewStatesSql } from '@tributary/core';
+import { aggregateEvents, type NormalizedEvent, normalizeQuery, queryRows, quoteLiteral, readNormalizedJsonSql, toNormalizedRow, viewStatesSql } from '@tributary/core';
 import { createLogger } from '@tributary/runtime';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -96,7 +98,9 @@ process.on('message', (message: { live?: number }) => {
 });
 
 const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port;
-process.stdout.write(`${JSON.stringify({ api: port(api), bare: port(bare), from, to })}\n`);
+const query = `/v1/views/payments_by_country/query?from=${from}&to=${to}`;
+const oracle = JSON.stringify(queryRows(view, normalizeQuery(view, { from: String(from), to: String(to) }, Date.now()), aggregateEvents(view, [...batchEvents, ...speedEvents])));
+process.stdout.write(`${JSON.stringify({ api: port(api), bare: port(bare), query, grouped: `${query}&groupBy=country,method`, oracle })}\n`);
 
 process.on('SIGTERM', () => {
   if (live) clearInterval(live);

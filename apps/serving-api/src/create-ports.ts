@@ -1,7 +1,7 @@
 import { createBatchViewReader } from '@tributary/adapter-duckdb';
 import { createKafkaClient, ensureTopic } from '@tributary/adapter-kafka';
 import { createRecomputeQueue } from '@tributary/adapter-queue';
-import { createRedisSpeedStore, createSpeedKeys } from '@tributary/adapter-redis';
+import { createRedisSpeedStore, createSpeedKeys, createSpeedReader } from '@tributary/adapter-redis';
 import type { ServingApiConfig } from '@tributary/config';
 import type { Logger } from '@tributary/runtime';
 import { Redis } from 'ioredis';
@@ -60,8 +60,17 @@ export async function createServingPorts(config: ServingApiConfig, logger: Logge
       return JSON.stringify([replies[0]?.[1], replies[1]?.[1], Object.entries(offsets).sort(([a], [b]) => Number(a) - Number(b))]);
     };
 
+    // The query path: pointer + snapshot in one Lua call, and bucket hashes re-read only when they changed.
+    const reader = createSpeedReader({ redis, keys: store.keys, topic });
+
     const ports: ServingPorts = {
-      speed: { readPointer: () => store.readPointer(), readStates: (view, range) => store.readStates(view, range), snapshot },
+      speed: {
+        readPointer: () => store.readPointer(),
+        readStates: (view, range) => store.readStates(view, range),
+        snapshot,
+        readServingState: () => reader.readServingState(),
+        readStateParts: (view, range) => reader.readStateParts(view, range),
+      },
       batch,
       lag: createConsumerLag({ highWatermarks: () => admin.fetchTopicOffsets(topic), storedOffsets: () => store.offsets() }),
       runs: {

@@ -16,6 +16,21 @@ export interface SpeedSource {
    * states). Equal snapshots mean equal states, so the speed half of a query can be reused.
    */
   snapshot?(): Promise<string>;
+  /**
+   * Optional, preferred over `readPointer` + `snapshot` when present: both (and the current
+   * generation) at one instant, in one round trip.
+   */
+  readServingState?(): Promise<{ pointer: BatchPointer | undefined; snapshot: string; generation: number }>;
+  /**
+   * Optional, preferred over `readStates` when present (with `readServingState`): the speed states
+   * of generations (afterGeneration, throughGeneration] as parts (one per generation and bucket)
+   * whose `id` changes whenever the part's content does, so a part rolled up once can be reused.
+   * The parts' rows are shared: never change them.
+   */
+  readStateParts?(
+    view: ViewDefinition,
+    range: { fromBucket: number; toBucket: number; afterGeneration: number; throughGeneration: number },
+  ): Promise<ReadonlyArray<{ readonly id: string; readonly rows: ViewRows }>>;
 }
 
 /** The batch half (Parquet of a batch version); undefined when the version has no file for the view. */

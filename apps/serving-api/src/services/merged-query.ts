@@ -25,10 +25,17 @@ const ATTEMPTS = 3;
  * filters) is cached (`cacheEntries`, LRU) and copied before the speed half is merged into it. The
  * speed half is cached the same way when the source offers a `snapshot` (read before the states, so
  * a cached half is never older than its key says): until the speed layer applies another Kafka batch,
- * queries of one shape reuse it.
+ * queries of one shape reuse it. When the source offers `readServingState`, the pointer and the
+ * snapshot come from one atomic read (one Redis round trip per query while nothing changed); with
+ * `readStateParts` too, the speed half is rebuilt from parts (one per generation and bucket) whose
+ * roll-up to the shape is cached by part id (`partEntries`, LRU): after one applied Kafka batch only
+ * the parts it touched are read, decoded and rolled up again.
  */
-export function createMergedQuery(deps: { speed: SpeedSource; batch: BatchSource }, options: { cacheEntries?: number } = {}): MergedQuery {
+export function createMergedQuery(deps: { speed: SpeedSource; batch: BatchSource }, options: { cacheEntries?: number; partEntries?: number } = {}): MergedQuery {
   const capacity = Math.max(0, options.cacheEntries ?? 128);
+  const partCapacity = Math.max(0, options.partEntries ?? 8192);
+  // part id + shape -> that part rolled up to the shape (shared: merged by copy)
+  const partCache = new Map<string, ViewRows>();
   // Promises are cached, so concurrent queries of one shape share one read (no thundering herd when
   // the speed layer applies a batch). A failed read or an absent batch file is not kept.
   const batchCache = new Map<string, Promise<ViewRows | undefined>>();
@@ -67,19 +74,41 @@ export function createMergedQuery(deps: { speed: SpeedSource; batch: BatchSource
       (rows) => rows !== undefined,
     );
 
-  const speedHalf = (snapshot: string | undefined, afterGeneration: number, view: ViewDefinition, query: ViewQuery, shape: string) =>
-    cached(speedCache, snapshot === undefined ? undefined : `${snapshot}\u0000${afterGeneration}\u0000${shape}`, async () =>
-      rollupRows(view, query, await deps.speed.readStates(view, { fromBucket: query.from, toBucket: query.to, afterGeneration })),
-    );
+  const rolledPart = (part: { readonly id: string; readonly rows: ViewRows }, view: ViewDefinition, query: ViewQuery, shape: string): ViewRows => {
+    if (partCapacity === 0) return rollupRows(view, query, part.rows);
+    const key = `${part.id}\u0000${shape}`;
+    let rolled = partCache.get(key);
+    if (rolled === undefined) rolled = rollupRows(view, query, part.rows);
+    else partCache.delete(key);
+    partCache.set(key, rolled);
+    if (partCache.size > partCapacity) partCache.delete(partCache.keys().next().value as string);
+    return rolled;
+  };
+
+  const speedHalf = (snapshot: string | undefined, afterGeneration: number, current: number | undefined, view: ViewDefinition, query: ViewQuery, shape: string) =>
+    cached(speedCache, snapshot === undefined ? undefined : `${snapshot}\u0000${afterGeneration}\u0000${shape}`, async () => {
+      const range = { fromBucket: query.from, toBucket: query.to, afterGeneration };
+      if (deps.speed.readStateParts === undefined || current === undefined) return rollupRows(view, query, await deps.speed.readStates(view, range));
+      const parts = await deps.speed.readStateParts(view, { ...range, throughGeneration: current });
+      const rolled = new ViewRows(query.groupBy.length);
+      for (const part of parts) mergeRowsInto(view, rolled, rolledPart(part, view, query, shape));
+      return rolled;
+    });
+
+  const readState = coalesce(async (): Promise<{ pointer: BatchPointer | undefined; snapshot: string | undefined; generation: number | undefined }> => {
+    if (deps.speed.readServingState !== undefined) return deps.speed.readServingState();
+    const [pointer, snapshot] = await Promise.all([deps.speed.readPointer(), deps.speed.snapshot?.()]);
+    return { pointer, snapshot, generation: undefined };
+  });
 
   return async (view, query) => {
     const shape = shapeKey(view, query);
     for (let attempt = 1; ; attempt++) {
-      const [pointer, snapshot] = await Promise.all([deps.speed.readPointer(), deps.speed.snapshot?.()]);
+      const { pointer, snapshot, generation: current } = await readState();
       const generation = pointer?.generation ?? 0;
       const [batchRolled, speedRolled] = await Promise.all([
         pointer ? batchHalf(pointer, view, query, shape) : Promise.resolve(undefined),
-        speedHalf(snapshot, generation, view, query, shape),
+        speedHalf(snapshot, generation, current, view, query, shape),
       ]);
       if (batchRolled === undefined && pointer !== undefined && attempt < ATTEMPTS) {
         const now = await deps.speed.readPointer();
@@ -96,5 +125,36 @@ export function createMergedQuery(deps: { speed: SpeedSource; batch: BatchSource
       });
       return { rows, pointer };
     }
+  };
+}
+
+/**
+ * At most one `load` in flight: a call while one runs waits for the next one, which starts when the
+ * running one settles and serves every call that arrived meanwhile. Each caller still gets a read
+ * that started after its call (never an older answer), but under load many queries share one Redis
+ * round trip instead of sending one command each.
+ */
+export function coalesce<T>(load: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    const pending = load();
+    running = pending;
+    const settle = () => {
+      if (running === pending) running = undefined;
+    };
+    pending.then(settle, settle);
+    return pending;
+  };
+  const noop = () => undefined;
+  return () => {
+    if (running === undefined) return start();
+    if (queued === undefined) {
+      queued = running.then(noop, noop).then(() => {
+        queued = undefined;
+        return start();
+      });
+    }
+    return queued;
   };
 }

@@ -11,3 +11,4 @@ export {
   type SpeedBatch,
   type SpeedStore,
 } from './speed-store';
+export { createSpeedReader, type ServingState, type SpeedReader, type SpeedStatePart } from './speed-reader';
