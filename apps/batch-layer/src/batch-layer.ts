@@ -1,5 +1,5 @@
 import { createKafkaClient, ensureTopic } from '@tributary/adapter-kafka';
-import { lakeExtras, lakePaths, readCurrentVersion } from '@tributary/adapter-lake';
+import { claimLakeForCluster, lakeExtras, lakePaths, readCurrentVersion } from '@tributary/adapter-lake';
 import { createRecomputeQueue, createRecomputeWorker, startRecomputeSchedule } from '@tributary/adapter-queue';
 import { createRedisSpeedStore, createSpeedKeys } from '@tributary/adapter-redis';
 import type { BatchLayerConfig } from '@tributary/config';
@@ -45,6 +45,8 @@ export async function startBatchLayer(options: {
   await admin.connect();
   shutdown.add({ name: 'kafka-admin', close: () => admin.disconnect() });
   await ensureTopic(admin, topic, config.EVENTS_PARTITIONS);
+  // The lake's segments and cuts are offsets of one Kafka cluster: never archive another's into it.
+  await claimLakeForCluster(paths, (await admin.describeCluster()).clusterId);
 
   // A crash between CURRENT.json and the Redis pointer leaves the pointer behind: repair it.
   const current = await readCurrentVersion(paths);

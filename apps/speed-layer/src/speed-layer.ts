@@ -1,5 +1,5 @@
 import { createDeadLetterSink, createKafkaClient, deadLetterTopic, ensureTopic } from '@tributary/adapter-kafka';
-import { lakePaths } from '@tributary/adapter-lake';
+import { claimLakeForCluster, lakePaths } from '@tributary/adapter-lake';
 import { createRedisSpeedStore, createSpeedKeys } from '@tributary/adapter-redis';
 import type { SpeedLayerConfig } from '@tributary/config';
 import { createEventValidator, createViewAggregator, type ViewDefinition } from '@tributary/core';
@@ -37,6 +37,8 @@ export async function startSpeedLayer(options: {
   shutdown.add({ name: 'kafka-admin', close: () => admin.disconnect() });
   await ensureTopic(admin, topic, config.EVENTS_PARTITIONS);
   await ensureTopic(admin, deadLetterTopic(topic), config.EVENTS_PARTITIONS);
+  // The lake's cuts and segments are offsets of one Kafka cluster: refuse to rebuild from another's.
+  await claimLakeForCluster(lakePaths(config.LAKE_DIR), (await admin.describeCluster()).clusterId);
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

@@ -4,3 +4,4 @@ export { decodeSegmentRecord, encodeSegmentRecord, parseSegmentName, recordText,
 export { listArchivedPartitions, listSegments, readSegment } from './segment-reader';
 export { archivedNextOffset, fsyncDir, removeSegmentTempFiles, writeSegment } from './segment-writer';
 export { lakeExtras, type LakeExtras, type NormalizedCachePaths } from './lake-extras';
+export { claimLakeForCluster, lakeClusterFile, LakeClusterMismatchError, type LakeCluster } from './lake-cluster';
