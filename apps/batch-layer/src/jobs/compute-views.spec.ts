@@ -13,20 +13,20 @@ const input = (parquet: string, below?: number): NormalizedInput => ({
 
 describe('the source of a run', () => {
   const projection = eventProjection(parseViews('views: [{ name: v, eventTypes: [t], granularity: day, dimensions: [c], metrics: [{ name: u, kind: distinct, field: user }] }]', 'inline.yaml'));
-  const columns = '"id", "type", "ts", "id_hash", "pa0", "pa1", "pr0"';
+  const columns = '"id", "type", "ts", "id_hash", "pa0", "pa1", "pr0", filename, file_row_number';
 
   it('reads the projected columns of whole inputs at once and the part below the cut of the others', () => {
     const sql = masterSourceSql([input('/a.parquet'), input("/b'c.parquet"), input('/d.parquet', 42)], projection);
     expect(sql).toBe(
-      `(SELECT ${columns} FROM read_parquet(['/a.parquet', '/b''c.parquet'])\n` +
+      `(SELECT ${columns} FROM read_parquet(['/a.parquet', '/b''c.parquet'], filename = true, file_row_number = true)\n` +
         'UNION ALL\n' +
-        `SELECT ${columns} FROM read_parquet('/d.parquet') WHERE src_position < 42)`,
+        `SELECT ${columns} FROM read_parquet('/d.parquet', filename = true, file_row_number = true) WHERE src_position < 42)`,
     );
   });
 
   it('is an empty, typed relation when there is nothing to read', () => {
     expect(masterSourceSql([], projection)).toBe(
-      '(SELECT NULL::VARCHAR AS "id", NULL::VARCHAR AS "type", NULL::BIGINT AS "ts", NULL::UBIGINT AS "id_hash", NULL::VARCHAR AS "pa0", NULL::VARCHAR AS "pa1", NULL::INTEGER AS "pr0" WHERE false)',
+      '(SELECT NULL::VARCHAR AS "id", NULL::VARCHAR AS "type", NULL::BIGINT AS "ts", NULL::UBIGINT AS "id_hash", NULL::VARCHAR AS "pa0", NULL::VARCHAR AS "pa1", NULL::INTEGER AS "pr0", NULL::VARCHAR AS "filename", NULL::BIGINT AS "file_row_number" WHERE false)',
     );
   });
 });
