@@ -12,19 +12,21 @@
  *   1. closed loop, BENCH_CONNECTIONS (default 32) connections for BENCH_SECONDS (default 10) each,
  *      BENCH_ROUNDS (default 2) alternating rounds of the bare route and the one-hour minute query
  *      (60 rows): requests/s summed over the rounds, so both see the same machine;
- *   2. the same query with groupBy country,method (6 000 rows), once;
- *   3. 500 requests/s of the one-hour query, two ways: autocannon's `overallRate` (each connection
+ *   2. 500 requests/s of the one-hour query, two ways: autocannon's `overallRate` (each connection
  *      sends its quota of the second as fast as it can, latencies as measured), and a paced open loop
  *      (this process' own http client, one request every 2 ms whatever the answers do, latency counted
  *      from each request's scheduled time, so a stall is not hidden by coordinated omission);
- *   4. 1 and 3 again while the bench server applies BENCH_LIVE_HZ (default 10) speed batches a second
- *      through the speed store's Lua script, so every query of a new speed snapshot reads Redis again.
+ *   3. 1 and 2 again while the bench server applies BENCH_LIVE_HZ (default 10) speed batches a second
+ *      through the speed store's Lua script, so every query of a new speed snapshot reads Redis again;
+ *   4. last, the same query with groupBy country,method (6 000 rows, ~1 MiB answers).
+ * A second passes between phases.
  *
  * BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile of the server process there.
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -149,6 +151,12 @@ async function pacedOpenLoop(phase: string, port: number, path: string, rate: nu
   };
 }
 
+/** A pause between phases, with the paced driver's keep-alive sockets opened before it measures. */
+async function settle(port: number, path: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.all(Array.from({ length: 16 }, () => get(port, path)));
+}
+
 const execArgv = ['--import', 'tsx'];
 if (process.env.BENCH_CPU_PROF_DIR) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`);
 const child = spawn(process.execPath, [...execArgv, join(import.meta.dirname, 'bench-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: process.env });
@@ -163,6 +171,7 @@ const ready = await new Promise<Ready>((resolveReady, reject) => {
 });
 const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
+const loadBefore = loadavg();
 try {
   const { query, grouped } = ready;
   const check = await get(ready.api, query);
@@ -183,21 +192,27 @@ try {
   const bare = combine(`bare fastify + 1 Redis GET (closed, ${CONNECTIONS} conns, ${ROUNDS}×${SECONDS}s)`, bareRounds);
   const merged = combine(`1 h minute query, 60 rows (closed, ${CONNECTIONS} conns, ${ROUNDS}×${SECONDS}s)`, queryRounds);
   const rows: Row[] = [bare, merged];
-  rows.push(await cannon(`1 h minute query, groupBy country,method, 6 000 rows (closed, ${CONNECTIONS} conns)`, ready.api, grouped));
+  await settle(ready.api, query);
   rows.push(await cannon(`1 h minute query: autocannon overallRate ${OPEN_RATE}/s (8 conns)`, ready.api, query, { connections: 8, overallRate: OPEN_RATE }));
+  await settle(ready.api, query);
   rows.push(await pacedOpenLoop(`1 h minute query: paced open loop ${OPEN_RATE}/s`, ready.api, query, OPEN_RATE));
   setLive(LIVE_HZ);
-  await new Promise((r) => setTimeout(r, 500));
+  await settle(ready.api, query);
   rows.push(await cannon(`live ${LIVE_HZ} batches/s: 1 h minute query (closed, ${CONNECTIONS} conns)`, ready.api, query));
+  await settle(ready.api, query);
   rows.push(await cannon(`live ${LIVE_HZ} batches/s: autocannon overallRate ${OPEN_RATE}/s (8 conns)`, ready.api, query, { connections: 8, overallRate: OPEN_RATE }));
+  await settle(ready.api, query);
   rows.push(await pacedOpenLoop(`live ${LIVE_HZ} batches/s: paced open loop ${OPEN_RATE}/s`, ready.api, query, OPEN_RATE));
   setLive(0);
+  // Last: 1 MiB answers would disturb the phases after them (socket buffers, GC of both processes).
+  rows.push(await cannon(`1 h minute query, groupBy country,method, 6 000 rows (closed, ${CONNECTIONS} conns)`, ready.api, grouped));
   console.table(rows);
   const ratio = (100 * merged['req/s']) / Math.max(1, bare['req/s']);
-  const openP99 = Math.max(rows[3]?.['p99 ms'] ?? NaN, rows[4]?.['p99 ms'] ?? NaN);
+  const openP99 = Math.max(rows[2]?.['p99 ms'] ?? NaN, rows[3]?.['p99 ms'] ?? NaN);
   console.log(`query / bare requests per second: ${ratio.toFixed(1)}% (target ≥ 50%: ${ratio >= 50 ? 'met' : 'not met'})`);
   console.log(`p99 at ${OPEN_RATE} req/s (worse of the two drivers): ${openP99} ms (target < 20 ms: ${openP99 < 20 ? 'met' : 'not met'})`);
   console.log(`node ${process.version}, autocannon, ${SECONDS}s per phase, server (one process) and driver on this machine`);
+  console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`);
 } finally {
   child.kill('SIGTERM');
   agent.destroy();

@@ -34,7 +34,8 @@ export interface SpeedStatePart {
  *   one part per hash. The Lua call returns a hash's fields only when its DUMP digest differs from
  *   the one this reader holds, so a query after one applied Kafka batch transfers and decodes only
  *   the hashes that batch touched; the others come from the cache (`cacheEntries` hashes, LRU).
- *   Decoded parts equal what `readStates` decodes (same `hashToRows`).
+ *   Decoded parts equal what `readStates` decodes (same `hashToRows`). On a Redis that refuses DUMP
+ *   (renamed or denied by ACL) it reads every hash every time instead, with ids that never repeat.
  */
 export interface SpeedReader {
   readServingState(): Promise<ServingState>;
@@ -57,6 +58,8 @@ export function createSpeedReader(options: { redis: Redis; keys: SpeedKeys; topi
   // hash key (it names the view, generation and bucket) -> its digest and decoded rows
   const parts = new Map<string, { digest: string; part: SpeedStatePart }>();
 
+  let digests = true;
+  let plainReads = 0;
   const remember = (key: string, entry: { digest: string; part: SpeedStatePart }) => {
     parts.delete(key);
     parts.set(key, entry);
@@ -99,7 +102,26 @@ export function createSpeedReader(options: { redis: Redis; keys: SpeedKeys; topi
       if (wanted.length === 0) return [];
       // What this reader holds when it asks (concurrent reads may replace entries meanwhile).
       const held = wanted.map((w) => parts.get(w.key));
-      const replies = (await redis.trbReadParts(wanted.length, ...wanted.map((w) => w.key), ...held.map((h) => h?.digest ?? ''))) as Array<[string, string[]?]>;
+      let replies: Array<[string, string[]?]> | undefined;
+      if (digests) {
+        try {
+          replies = (await redis.trbReadParts(wanted.length, ...wanted.map((w) => w.key), ...held.map((h) => h?.digest ?? ''))) as Array<[string, string[]?]>;
+        } catch (err) {
+          if (!/\bDUMP\b|unknown command|NOPERM/i.test((err as Error).message)) throw err;
+          digests = false; // a Redis without DUMP (renamed or denied): read every hash every time
+        }
+      }
+      if (replies === undefined) {
+        const hashes = await wanted.reduce((p, w) => p.hgetall(w.key), redis.pipeline()).exec();
+        const read = ++plainReads;
+        return wanted.flatMap((w, i) => {
+          const [err, hash] = hashes?.[i] ?? [];
+          if (err) throw err;
+          const fields = (hash ?? {}) as Record<string, string>;
+          if (Object.keys(fields).length === 0) return [];
+          return [{ id: `${w.key}\u0000read ${read}`, generation: w.generation, bucket: w.bucket, rows: hashToRows(view, w.bucket, fields) }];
+        });
+      }
       const out: SpeedStatePart[] = [];
       wanted.forEach((w, i) => {
         const [digest, fields] = replies[i] ?? [''];

@@ -115,4 +115,20 @@ describe('speed reader (real Redis)', () => {
     expect(rebuilt?.id).not.toBe(part?.id);
     expect(plain(rebuilt?.rows ?? [])).toEqual(plain(aggregateEvents(payments, [payment(50, 0)])));
   });
+
+  it('falls back to plain reads when Redis refuses DUMP', async () => {
+    await apply(Array.from({ length: 10 }, (_, i) => payment(i)));
+    const conn = new Redis(redisUrl);
+    try {
+      Object.assign(conn, { trbReadParts: () => Promise.reject(new Error("ERR unknown command 'DUMP'")) });
+      const plainReader = createSpeedReader({ redis: conn, keys: createSpeedKeys(prefixes[prefixes.length - 1]), topic: 'events' });
+      const range = { ...everything, afterGeneration: 0, throughGeneration: 1 };
+      const first = await plainReader.readStateParts(payments, range);
+      expect(plain(merged(first))).toEqual(plain(await store.readStates(payments, { ...everything, afterGeneration: 0 })));
+      const again = await plainReader.readStateParts(payments, range);
+      expect(again.some((p) => first.some((f) => f.id === p.id))).toBe(false); // never reused
+    } finally {
+      conn.disconnect();
+    }
+  });
 });
