@@ -22,7 +22,7 @@ export interface SpeedConsumerDeps {
 }
 
 /** How a partition batch's apply ended. */
-type Outcome = { kind: 'applied' } | { kind: 'moved' } | { kind: 'stopped' } | { kind: 'failed'; error: unknown };
+type Outcome = { kind: 'applied' } | { kind: 'moved'; to: string } | { kind: 'stopped' } | { kind: 'failed'; error: unknown };
 
 /** A decoded partition batch on its way to Redis. */
 interface PendingBatch {
@@ -99,8 +99,9 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
     if (previous !== undefined) {
       const outcome = await previous;
       if (applying.get(partition) === previous) applying.delete(partition);
-      // "moved": the previous apply seeked the partition, so this batch is from the old position.
-      if (outcome.kind === 'moved' || outcome.kind === 'stopped') return;
+      // "moved": the previous apply seeked the partition; a batch from the old position is dropped.
+      if (outcome.kind === 'moved' && BigInt(outcome.to) !== BigInt(work.first)) return;
+      if (outcome.kind === 'stopped') return;
       // Thrown by the previous apply: kafkajs retries (with backoff) from this batch, whose apply
       // then finds the offset stored in Redis before it and seeks there.
       if (outcome.kind === 'failed') throw outcome.error;
@@ -184,9 +185,18 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
           logger.info({ partition, batchFirst: first, stored: result.storedOffset }, 'seeking to the offset stored in Redis');
           seekedTo.set(partition, result.storedOffset);
           consumer.seek({ topic, partition, offset: result.storedOffset });
-          return { kind: 'moved' };
+          return { kind: 'moved', to: result.storedOffset };
         }
       }
+    }
+  }
+
+  async function seekToStored(partitions: readonly number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const stored = await store.offsets();
+    for (const partition of partitions) {
+      const offset = stored[String(partition)];
+      if (offset !== undefined) consumer.seek({ topic, partition, offset });
     }
   }
 
@@ -196,6 +206,12 @@ export function createSpeedConsumer(deps: SpeedConsumerDeps) {
       generation = await store.generation();
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
+      // Kafka's committed offsets may be ahead of Redis (they are resolved before the apply) or
+      // behind it: each assigned partition starts at the offset stored in Redis.
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const partitions = payload.memberAssignment[topic] ?? [];
+        void seekToStored(partitions).catch((error: unknown) => logger.warn({ err: error }, 'could not read the offsets stored in Redis after a rebalance'));
+      });
       // Redis holds the offsets that count; Kafka's committed offsets only inform monitoring, so they
       // are committed every few seconds rather than after each batch (one broker round trip saved).
       await consumer.run({ autoCommit: true, autoCommitInterval: 5_000, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
