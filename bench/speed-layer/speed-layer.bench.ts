@@ -19,6 +19,9 @@
  *   BENCH_CPU_PROF_DIR     run the speed layer under --cpu-prof, profiles written there on exit
  *   BENCH_CHILD_NODE_ARGS  extra Node flags for the speed layer, space-separated (e.g. --max-semi-space-size=64)
  *   BENCH_WRITE_DOCS       1/0: write docs/benchmarks.md (default 1 when BENCH_EVENTS >= 1 000 000)
+ *   BENCH_BASELINE_ROOT    another checkout (e.g. `git archive <commit> | tar -x -C dir`, with links to this
+ *                          node_modules): its speed layer runs phase 1 first, on the same events, for comparison
+ *   BENCH_BASELINE_LABEL   how the table names that baseline (default: its path)
  *
  * Phases:
  *   0. Pre-produce BENCH_EVENTS demo events (tools/demo, ~150 bytes) round-robin over 3 partitions
@@ -27,7 +30,10 @@
  *      the offsets hash in Redis every 20 ms until every partition's stored offset equals its high
  *      watermark. "Steady" = from the first poll showing progress to the end (excludes process
  *      start, group join and the first fetch); "wall" = from spawn to the end. Then check exactness:
- *      the activity_hourly counts in Redis must add up to BENCH_EVENTS.
+ *      the activity_hourly counts in Redis must add up to BENCH_EVENTS, and every view's states
+ *      (HyperLogLog registers included) must equal the same events aggregated here (oracle.ts).
+ *      With BENCH_BASELINE_ROOT, the baseline's speed layer runs this phase first (own Redis prefix;
+ *      its consumer group is deleted afterwards).
  *   2. Latency: with that process caught up, produce at BENCH_LATENCY_RATE for BENCH_LATENCY_SECONDS
  *      (from a child process) and time each send from its ack to the poll that shows it applied
  *      (see latency.ts); with several rates, wait until caught up between them.
@@ -440,22 +446,22 @@ function interpretation(f: Figures): string[] {
   const processUs = perEventUs(cpu.speedLayer, t.steadyEvents);
   const redisUs = perEventUs(cpu.redis, t.steadyEvents);
   const naive = f.naive[0];
+  const r = t.registers;
+  const b = f.baseline;
   const lines = [
-    `- **What bounds the rate: the speed-layer process.** It ran at ${share(cpu.speedLayer)} of a core and spent ${processUs.toFixed(1)} µs of CPU per event, so one process tops out near ${formatRate(1e6 / processUs)} events/s ` +
-      `even if Redis' work overlapped perfectly; Redis spent ${redisUs.toFixed(1)} µs per event (almost all in the apply-batch Lua; ${share(cpu.redis)} of a core, a ceiling near ${formatRate(1e6 / redisUs)} events/s). ` +
-      'The overlap is partial: the 3 partitions of a fetch are processed concurrently, so Redis applies one while the process parses another, but kafkajs fetches again only once all three are applied.',
-    '- **Where the process\' time goes** (`BENCH_CPU_PROF_DIR` profile of a 1M run, share of its busy time): building and writing the Lua payload ~22% (one update triple per state field, then ~0.6 MB of JSON per call written to the socket), ' +
-      '`JSON.parse` + validation ~19%, garbage collection ~18%, aggregation ~14% (md5 for HyperLogLog ~3%), kafkajs record decoding ~6%; the rest is start-up and kafkajs/ioredis plumbing.',
-    '- **Why the payload is big: distinct counts.** A 6 000-event batch carries ~10 000 HyperLogLog register updates (1.66 per event: each new user in a (view, bucket, group) sets a sparse register of every `distinct` metric it feeds) against ~240 updates for all other metrics together. ' +
-      'Pre-aggregation collapses counts, sums, min/max and avg, not distinct counts. In Redis each register is a JSON triple decoded by `cjson` and applied with `HGET` + `HSET`; replaying such batches offline against Redis, `cjson.decode` alone took about a third of the Lua time.',
-    '- **What would go faster** (suggestions; nothing outside `bench/` was changed): ' +
-      '(1) Skip register updates that cannot raise a register: keep in the process the highest rank it wrote per (generation, view, bucket, group, register). The Redis value only grows, so this is safe with several instances; clear it on a generation change or a store rebuild. ' +
-      'On this workload it drops 55–65% of register updates (more as users repeat) and cut the Lua time by ~40% in the offline replay; it also shrinks the payload the process builds and writes. ' +
-      '(2) Send registers outside the JSON (flat `ARGV`, applied with one `HMGET` + one `HSET` per hash) so that `cjson` builds no tables for them. ' +
-      '(3) Overlap Redis with the next fetch: hand the pre-aggregated batch to a per-partition apply queue and return from `eachBatch` (the offset check in Lua keeps it exactly once). ' +
-      '(4) kafkajs with `autoCommit: true` sends an OffsetCommit after every partition batch, a broker round trip on the critical path that the speed layer does not need (its offsets live in Redis): commit on a timer instead. ' +
-      '(5) Cut allocation in decode (one closure per message in `decodeBatch`, a normalized event per message); `--max-semi-space-size=64` gave ~5% less CPU per event in one paired run (within noise). ' +
-      '(6) More partitions and one process per core; on 2 cores shared with Kafka and Redis that gain is bounded.',
+    `- **What bounds the rate: the speed-layer process.** It ran at ${share(cpu.speedLayer)} of a core and spent ${processUs.toFixed(1)} µs of CPU per event, so one process tops out near ${formatRate(1e6 / processUs)} events/s; ` +
+      `Redis spent ${redisUs.toFixed(1)} µs per event (almost all in the apply-batch Lua; ${share(cpu.redis)} of a core, a ceiling near ${formatRate(1e6 / redisUs)} events/s). ` +
+      'Redis and the process now overlap: `eachBatch` returns once a batch is decoded and pre-aggregated, and the batch is applied by a per-partition apply queue (one apply in flight per partition, the next waits for it), so kafkajs fetches and the process parses the next batch while Redis applies this one. ' +
+      'The offset check in the Lua call keeps it exactly once: an apply that does not start where Redis says seeks the partition back.',
+    `- **What changed against the baseline** (the speed layer before this work, ${b ? `here ${formatRate(b.steadyRate)} events/s, ${perEventUs(b.cpu.speedLayer, b.steadyEvents).toFixed(1)} / ${perEventUs(b.cpu.redis, b.steadyEvents).toFixed(1)} µs per event in the process / Redis` : 'not run: set BENCH_BASELINE_ROOT'}). ` +
+      `(1) A HyperLogLog register cache in the process: an update that cannot raise a register (the process already wrote that rank or more to that field, and Redis registers only grow) is not sent; here ${formatInt(r.skipped)} of ${formatInt(r.sent + r.skipped)} register updates (${((100 * r.skipped) / (r.sent + r.skipped)).toFixed(0)}%) were skipped, leaving ${(r.sent / t.events).toFixed(2)} per event. ` +
+      'It is fenced in Lua (the expected marker value and per-partition offset watermarks travel with each call; a rebuilt or rolled-back store refuses the batch, which is then sent in full), see docs/speed-layer.md. ' +
+      '(2) The apply arguments are flat `ARGV` instead of one JSON document: no `cjson.decode`, registers applied with one `HMGET` + one `HSET` per hash and 2 000 registers. ' +
+      '(3) The per-partition apply pipeline above. (4) Kafka offsets were already committed on a timer rather than after each batch.',
+    "- **Where the process' time goes** (`BENCH_CPU_PROF_DIR` profile of a 500k-event run with (1) and (2), share of its busy time): garbage collection ~15%, `JSON.parse` + validation ~11%, aggregation (md5 for HyperLogLog included) ~12%, " +
+      'writing the Lua call to the socket (ioredis) ~11%, building its arguments ~4%, kafkajs record decoding ~5%, start-up (`tsx` compilation) ~7%; the rest is kafkajs/ioredis plumbing. ' +
+      'Next steps, not done: fewer allocations per event in decode and aggregation (a closure and a normalized event per message), more partitions with one process per core (bounded on 2 cores shared with Kafka and Redis).',
+    `- **Exactness.** Besides the activity_hourly counts, every view's states in Redis (counts, sums, min/max, averages and all ${formatInt(f.oracle.registers)} HyperLogLog registers) are compared with the same events aggregated in the bench process: ${formatInt(f.oracle.mismatches)} mismatches.`,
   ];
   if (naive) {
     lines.push(
@@ -470,7 +476,7 @@ function interpretation(f: Figures): string[] {
     lines.push(
       `- **Latency at ${formatRate(result.targetRate)} events/s.** p99 ${formatMs(a.p99)}. The apply calls carried ~${formatInt(apply.eventsPerBatch)} events each, i.e. one fetch cycle every ~${formatMs(cycle * 1000)}: ` +
         (cycle < 0.5
-          ? `the consumer kept up; the median is one fetch plus one Lua apply (${formatMs(apply.luaMsPerCall)} in Redis) and up to one poll period; the tail comes from stalls on the shared cores (the broker alone used ${brokerShare} of a core serving ~100 produce requests/s, the consumer's fetches and its per-batch offset commits).`
+          ? `the consumer kept up; the median is one fetch plus one Lua apply (${formatMs(apply.luaMsPerCall)} in Redis) and up to one poll period; the tail comes from stalls on the shared cores (the broker alone used ${brokerShare} of a core serving ~100 produce requests/s and the consumer's fetches).`
           : 'the consumer was running at its ceiling (the cycle grows with the backlog), so latency is queueing: the bench producer (~15-20 µs of CPU per message in kafkajs), the broker, Redis and the speed layer compete for the same cores.'),
     );
   }
