@@ -6,6 +6,7 @@ import { defaultLog, formatSeconds, stopwatch, type Log } from './log';
 import { defaultStateDir } from './paths';
 import { requireTool } from './prerequisites';
 import { startRedis, type RedisHandle } from './redis-server';
+import { freePorts } from './free-port';
 import { createRunDir, type RunDir } from './run-dir';
 
 export interface StartInfraOptions {
@@ -44,6 +45,10 @@ const stopAll = async (services: ReadonlyArray<KafkaHandle | RedisHandle | null>
   }
 };
 
+/** A port chosen free a moment ago was bound by someone else before our server could (a race). */
+const portTaken = (reason: unknown): boolean => reason instanceof InfraError && /is already in use/.test(reason.message);
+const PORT_ATTEMPTS = 3;
+
 const startOwned = async (
   runDir: RunDir,
   wanted: { kafka: boolean; redis: boolean },
@@ -51,18 +56,26 @@ const startOwned = async (
   log: Log,
 ): Promise<{ kafka: KafkaHandle | null; redis: RedisHandle | null }> => {
   const common = { dir: runDir.path, log, signal: options.signal, keepAlive: options.keepAlive, handleSignals: options.handleSignals };
-  const [kafka, redis] = await Promise.allSettled([
-    wanted.kafka ? startKafka(common) : Promise.resolve(null),
-    wanted.redis ? startRedis(common) : Promise.resolve(null),
-  ]);
-  if (kafka.status === 'fulfilled' && redis.status === 'fulfilled') return { kafka: kafka.value, redis: redis.value };
-  const failures = [kafka, redis].filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-  await stopAll([kafka.status === 'fulfilled' ? kafka.value : null, redis.status === 'fulfilled' ? redis.value : null]);
-  for (const failure of failures.slice(1)) log(`also failed: ${errorMessage(failure.reason)}`);
-  const first = failures[0]?.reason as unknown;
-  if (!options.signal?.aborted) await runDir.markFailed(first);
-  else await runDir.remove();
-  throw first;
+  for (let attempt = 1; ; attempt++) {
+    // Chosen together, so Kafka and Redis (started side by side) never pick the same free port.
+    const [port, controllerPort, redisPort] = await freePorts(3);
+    const [kafka, redis] = await Promise.allSettled([
+      wanted.kafka ? startKafka({ ...common, port, controllerPort }) : Promise.resolve(null),
+      wanted.redis ? startRedis({ ...common, port: redisPort }) : Promise.resolve(null),
+    ]);
+    if (kafka.status === 'fulfilled' && redis.status === 'fulfilled') return { kafka: kafka.value, redis: redis.value };
+    const failures = [kafka, redis].filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    await stopAll([kafka.status === 'fulfilled' ? kafka.value : null, redis.status === 'fulfilled' ? redis.value : null]);
+    if (attempt < PORT_ATTEMPTS && !options.signal?.aborted && failures.every((f) => portTaken(f.reason))) {
+      log(`${errorMessage(failures[0]?.reason)} (another process took it meanwhile): trying other ports`);
+      continue;
+    }
+    for (const failure of failures.slice(1)) log(`also failed: ${errorMessage(failure.reason)}`);
+    const first = failures[0]?.reason as unknown;
+    if (!options.signal?.aborted) await runDir.markFailed(first);
+    else await runDir.remove();
+    throw first;
+  }
 };
 
 /**

@@ -108,8 +108,12 @@ export interface Stack {
 export async function startStack(dir: string): Promise<Stack> {
   await mkdir(join(dir, 'logs'), { recursive: true });
   const quiet = () => undefined;
-  const [kafka, redis] = await Promise.all([startKafka({ dir: join(dir, 'kafka'), log: quiet }), startRedis({ dir: join(dir, 'redis'), log: quiet })]);
-  const [api = 0, speed = 0, speed2 = 0, batch = 0] = await freePorts(4);
+  // Every port chosen at once, so no two of the servers started side by side pick the same one.
+  const [kafkaPort, controllerPort, redisPort, api = 0, speed = 0, speed2 = 0, batch = 0] = await freePorts(7);
+  const [kafka, redis] = await Promise.all([
+    startKafka({ dir: join(dir, 'kafka'), log: quiet, port: kafkaPort, controllerPort }),
+    startRedis({ dir: join(dir, 'redis'), log: quiet, port: redisPort }),
+  ]);
   const lakeDir = join(dir, 'lake');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
