@@ -1,5 +1,5 @@
 import { createBatchViewReader } from '@tributary/adapter-duckdb';
-import { createKafkaClient, ensureTopic } from '@tributary/adapter-kafka';
+import { createIdempotentProducer, createKafkaClient, ensureTopic } from '@tributary/adapter-kafka';
 import { createRecomputeQueue } from '@tributary/adapter-queue';
 import { createRedisSpeedStore, createSpeedKeys, createSpeedReader } from '@tributary/adapter-redis';
 import type { ServingApiConfig } from '@tributary/config';
@@ -37,7 +37,7 @@ export async function createServingPorts(config: ServingApiConfig, logger: Logge
     await admin.connect();
     closers.push(() => admin.disconnect());
     await ensureTopic(admin, topic, config.EVENTS_PARTITIONS);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = createIdempotentProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
 
@@ -80,6 +80,7 @@ export async function createServingPorts(config: ServingApiConfig, logger: Logge
       },
       events: {
         async send(messages) {
+          // Retried until Kafka takes them; the route answers 503 if that takes too long.
           await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value })) });
         },
       },

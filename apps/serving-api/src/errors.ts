@@ -12,6 +12,7 @@ export const servingErrorCatalogue = {
   TRB_ROUTE_NOT_FOUND: { statusCode: 404, retriable: false },
   TRB_BATCH_RUN_NOT_FOUND: { statusCode: 404, retriable: false },
   TRB_BATCH_UNAVAILABLE: { statusCode: 503, retriable: true },
+  TRB_KAFKA_UNAVAILABLE: { statusCode: 503, retriable: true },
   TRB_INTERNAL: { statusCode: 500, retriable: true },
 } as const satisfies Record<string, { statusCode: number; retriable: boolean }>;
 

@@ -1,4 +1,4 @@
-import { createDeadLetterSink, createKafkaClient, deadLetterTopic, ensureTopic } from '@tributary/adapter-kafka';
+import { createDeadLetterSink, createIdempotentProducer, createKafkaClient, deadLetterTopic, ensureTopic } from '@tributary/adapter-kafka';
 import { claimLakeForCluster, lakePaths } from '@tributary/adapter-lake';
 import { createRedisSpeedStore, createSpeedKeys } from '@tributary/adapter-redis';
 import type { SpeedLayerConfig } from '@tributary/config';
@@ -40,7 +40,8 @@ export async function startSpeedLayer(options: {
   // The lake's cuts and segments are offsets of one Kafka cluster: refuse to rebuild from another's.
   await claimLakeForCluster(lakePaths(config.LAKE_DIR), (await admin.describeCluster()).clusterId);
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Dead letters are never given up on: the batch that holds them waits until Kafka takes them.
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   shutdown.add({ name: 'kafka-producer', close: () => producer.disconnect() });
 

@@ -43,7 +43,14 @@ export interface IngestAnswer {
  * Validates every item with core (CONTRACT.md §1, received = now) and writes the valid ones to the
  * events topic, keyed by id, before answering: a 202 means they are durable in Kafka.
  */
-export async function ingestEvents(deps: { validator: EventValidator; sink: EventSink }, items: readonly BodyItem[], receivedAt: number): Promise<IngestAnswer> {
+/** How long `POST /v1/events` waits for Kafka's acknowledgement before answering 503 (default). */
+export const INGEST_ACK_TIMEOUT_MS = 10_000;
+
+export async function ingestEvents(
+  deps: { validator: EventValidator; sink: EventSink; ackTimeoutMs?: number },
+  items: readonly BodyItem[],
+  receivedAt: number,
+): Promise<IngestAnswer> {
   const rejected: IngestAnswer['rejected'] = [];
   const messages: Array<{ key: string; value: string }> = [];
   for (const { index, value } of items) {
@@ -55,6 +62,24 @@ export async function ingestEvents(deps: { validator: EventValidator; sink: Even
     if (!result.ok) rejected.push({ index, reason: result.reason });
     else messages.push({ key: result.event.id, value: value.text ?? JSON.stringify(value.raw) });
   }
-  if (messages.length > 0) await deps.sink.send(messages);
+  if (messages.length > 0) {
+    const ms = deps.ackTimeoutMs ?? INGEST_ACK_TIMEOUT_MS;
+    await withDeadline(deps.sink.send(messages), ms, () =>
+      new ServingError('TRB_KAFKA_UNAVAILABLE', `Kafka did not acknowledge the events within ${ms / 1000} s: retry the request (events are identified by id, so a retry never counts one twice)`),
+    );
+  }
   return { accepted: messages.length, rejected };
+}
+
+/** `promise`, or the error `onTimeout` makes once `ms` have passed (the work itself goes on). */
+async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

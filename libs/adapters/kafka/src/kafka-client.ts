@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type logCreator, type Producer } from 'kafkajs';
 
 /** The part of a pino logger kafkajs' logs are sent to. */
 export interface KafkaLogSink {
@@ -27,4 +27,13 @@ export function createKafkaClient(options: { brokers: readonly string[]; clientI
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5_000 },
     connectionTimeout: 5_000,
   });
+}
+
+/**
+ * An idempotent producer (one request in flight, so order holds) that retries for as long as it
+ * takes: bounding an idempotent producer's retries may duplicate or reorder a message (kafkajs warns
+ * so). A caller that must answer in bounded time races `send` against its own deadline.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 } });
 }
