@@ -187,10 +187,26 @@ describe('end to end: every answer equals the oracle', () => {
         await sleep(50);
       }
     })();
+    // Meanwhile the total only grows, and never exceeds what was sent: no jump back, no double count at the flip.
+    const totals: number[] = [];
+    const watching = (async () => {
+      const total = { view: 'activity_hourly', ...range, granularity: 'all', groupBy: [], filters: [] } as const;
+      const types = new Set(viewByName.get('activity_hourly')?.eventTypes);
+      while (running) {
+        const ceiling = new Set(workload.sent.filter((e) => types.has(e.type)).map((e) => e.id)).size;
+        const answer = await client.query(total);
+        const count = Number(answer.rows[0]?.metrics['events'] ?? 0);
+        expect(count, 'the total never exceeds the distinct events sent').toBeLessThanOrEqual(ceiling);
+        expect(count, 'the total never goes back').toBeGreaterThanOrEqual(totals.at(-1) ?? 0);
+        totals.push(count);
+        await sleep(20);
+      }
+    })();
     const run = await client.waitRun(queued.body.id);
     running = false;
-    await feeding;
+    await Promise.all([feeding, watching]);
     await expectSucceeded(run);
+    expect(totals.length).toBeGreaterThan(3);
     // Copies of events the run covered, and of inbox rows: counted once.
     const copies = workload.resend(Math.ceil(SCALE.chunk / 20));
     messages += copies.length;
