@@ -206,7 +206,7 @@ describe('end to end: every answer equals the oracle', () => {
     running = false;
     await Promise.all([feeding, watching]);
     await expectSucceeded(run);
-    expect(totals.length, "the total was watched during the run").toBeGreaterThan(0);
+    expect(totals.length, 'the total was watched during the run').toBeGreaterThan(0);
     // Copies of events the run covered, and of inbox rows: counted once.
     const copies = workload.resend(Math.ceil(SCALE.chunk / 20));
     messages += copies.length;
