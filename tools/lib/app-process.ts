@@ -1,11 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type AppSpec = { name: string; entry: string; healthUrl: string };
 
-/** Starts one app as its own Node process running its TypeScript entry through tsx. */
-export function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', spec.entry], { stdio: 'inherit', env });
+/**
+ * Starts one app as its own Node process running its TypeScript entry through tsx, its output on
+ * this terminal or, given `output`, into that stream (which stays open for the next start).
+ */
+export function startApp(spec: AppSpec, env: NodeJS.ProcessEnv, options: { cwd?: string; output?: Writable } = {}): ChildProcess {
+  const { output, cwd } = options;
+  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], { stdio: output ? ['ignore', 'pipe', 'pipe'] : 'inherit', env, ...(cwd ? { cwd } : {}) });
+  child.stdout?.pipe(output as Writable, { end: false });
+  child.stderr?.pipe(output as Writable, { end: false });
+  return child;
 }
 
 /** Polls the app's health URL until it answers 200, the process exits, or the time is up. */

@@ -3,12 +3,12 @@
  * scenario may stop, kill or wipe them), and each app as its own `node --import tsx <entry>` process
  * with the same environment, logging to a file. Every process can be SIGKILLed and started again.
  */
+import { startApp, stopApp, waitHealthy } from '@tributary/tools/app-process';
 import { freePorts, startKafka, startRedis, type KafkaHandle, type RedisHandle } from '@tributary/tools/infra';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -23,6 +23,7 @@ const ENTRIES: Record<AppName, string> = {
   'serving-api': 'apps/serving-api/src/server.ts',
 };
 
+/** One app of the stack, started with `npm start`'s own launcher; SIGKILLed and started again at will. */
 export class AppProcess {
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
@@ -44,33 +45,27 @@ export class AppProcess {
     if (this.running) return;
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
     this.log.write(`\n===== start #${++this.starts} at ${new Date().toISOString()} =====\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRIES[this.name]], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(this.log, { end: false });
-    child.stderr?.pipe(this.log, { end: false });
-    this.child = child;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (!this.running) throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${await this.tail()}`);
-      const healthy = await fetch(this.healthUrl, { signal: AbortSignal.timeout(1_000) }).then(
-        (res) => res.ok,
-        () => false,
-      );
-      if (healthy) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} did not answer ${this.healthUrl} within 90 s:\n${await this.tail()}`);
-      await sleep(200);
+    const spec = { name: this.name, entry: ENTRIES[this.name], healthUrl: this.healthUrl };
+    this.child = startApp(spec, this.env, { cwd: ROOT, output: this.log });
+    try {
+      await waitHealthy(spec, this.child, 90_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}:\n${await this.tail()}`, { cause: err });
     }
   }
 
   /** SIGKILL: a crash, with no chance to finish anything. */
   async kill(): Promise<void> {
-    await this.signal('SIGKILL');
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   /** SIGTERM: the graceful shutdown path (SIGKILL after 30 s). */
   async stop(): Promise<void> {
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 30_000);
-    await this.signal('SIGTERM');
-    clearTimeout(timer);
+    if (this.child) await stopApp(this.child, 30_000);
   }
 
   async tail(lines = 40): Promise<string> {
@@ -82,14 +77,6 @@ export class AppProcess {
     await this.stop();
     await new Promise<void>((done) => (this.log ? this.log.end(done) : done()));
     this.log = undefined;
-  }
-
-  private async signal(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    child.kill(signal);
-    await exited;
   }
 }
 
