@@ -112,6 +112,18 @@ export class Client {
     );
   }
 
+  /** Polls a run every 5 ms until it runs (or has already finished); returns that status. */
+  async waitStarted(id: string, timeoutMs = 120_000): Promise<BatchRun['status']> {
+    const run = await waitFor(
+      async () => {
+        const found = await this.run(id);
+        return found.status === 'queued' ? undefined : found;
+      },
+      { timeoutMs, intervalMs: 5, description: `batch run ${id} to start` },
+    );
+    return run.status;
+  }
+
   async run(id: string): Promise<BatchRun> {
     return (await this.get<BatchRun>(`/v1/batch/runs/${id}`, admin)).body;
   }

@@ -227,7 +227,7 @@ describe('end to end: every answer equals the oracle', () => {
         // Small runs take a few hundred ms: kill as soon as one is seen running (a few tries).
         for (let attempt = 0; attempt < 5; attempt++) {
           const queued = await client.post<{ id: string }>('/v1/batch/runs', {});
-          if ((await waitUntilRunning(queued.body.id)) === 'running') {
+          if ((await client.waitStarted(queued.body.id)) === 'running') {
             killedRuns.push(queued.body.id);
             break;
           }
@@ -297,15 +297,4 @@ describe('end to end: every answer equals the oracle', () => {
     const rejected = await rejectedRows(stack.lakeDir);
     expect([...rejected.keys()].sort()).toEqual(files.filter((f) => f.bad.length > 0).map((f) => f.name).sort());
   });
-
-  /** Polls a run until it runs (or has already finished); returns that status. */
-  async function waitUntilRunning(id: string): Promise<string> {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const { status } = await client.run(id);
-      if (status === 'running' || status === 'succeeded' || status === 'failed') return status;
-      if (Date.now() > deadline) throw new Error(`batch run ${id} did not start within 120 s`);
-      await sleep(5);
-    }
-  }
 });
