@@ -14,7 +14,7 @@ import type { SpeedStore } from '@tributary/adapter-redis';
 import { createEventValidator, eventProjection, parseViews, projectedNumber, projectedText, type ViewDefinition, viewStatesSql } from '@tributary/core';
 import { createLogger } from '@tributary/runtime';
 import { mkdir, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchContext } from '../../apps/batch-layer/src/jobs/batch-context';
@@ -109,9 +109,14 @@ function bareSql(files: string, dedup: boolean): string[] {
 
 async function main(): Promise<void> {
   console.log(`batch-layer benchmark: ${N.toLocaleString('en')} events, 3 views, ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}, lake ${DIR}`);
-  await rm(DIR, { recursive: true, force: true });
-  const [, genMs] = await timed(generate);
-  console.log(`generate raw segments                 ${seconds(genMs)} s  (not part of any figure)`);
+  // BENCH_REUSE=1 keeps a lake left by BENCH_KEEP=1 (its raw segments and cache): (a) is then not a first run.
+  const reuse = process.env['BENCH_REUSE'] === '1' && existsSync(join(DIR, 'raw'));
+  if (reuse) console.log('reusing the lake (BENCH_REUSE=1): (a) below reads the existing cache');
+  else {
+    await rm(DIR, { recursive: true, force: true });
+    const [, genMs] = await timed(generate);
+    console.log(`generate raw segments                 ${seconds(genMs)} s  (not part of any figure)`);
+  }
 
   const paths = lakePaths(DIR);
   const extras = lakeExtras(paths);
@@ -181,7 +186,8 @@ async function main(): Promise<void> {
   console.log(`normalized Parquet: ${inputs.length} files, ${(Number(row?.['bytes'] ?? 0) / 2 ** 20).toFixed(0)} MiB`);
   console.log(`load average at the end: ${loadavg()[0]?.toFixed(1)}`);
   duckdb.close();
-  await rm(DIR, { recursive: true, force: true });
+  if (process.env['BENCH_KEEP'] === '1') console.log(`kept ${DIR} (BENCH_KEEP=1)`);
+  else await rm(DIR, { recursive: true, force: true });
 }
 
 await main();

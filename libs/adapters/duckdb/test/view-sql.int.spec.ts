@@ -248,6 +248,25 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
     expectSameStates(view, rows, aggregateEvents(view, valid));
   });
 
+  it('dedups by subtraction: states of every row minus the copies equal the states of the unique events', async () => {
+    // The copies: every row but the first of its id (exact copies, as the contract assumes).
+    const projection = eventProjection(views);
+    const projected = join(dir, 'projected-all.parquet');
+    await connection.run(`COPY (${projectEventsSql('events', projection)}) TO ${quoteLiteral(projected)} (FORMAT parquet)`);
+    await connection.run(
+      `CREATE TEMP TABLE copies AS SELECT * FROM read_parquet(${quoteLiteral(projected)}) QUALIFY row_number() OVER (PARTITION BY id ORDER BY ts) > 1`,
+    );
+    const copies = (await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM copies')).getRowObjectsJS()[0]?.['n'];
+    expect(copies).toBe(valid.length - dedupById(valid).length);
+    const unique = dedupById(valid);
+    for (const view of views) {
+      const source = `read_parquet(${quoteLiteral(projected)})`;
+      const subtracted = await sqlRows(connection, view, source, { projection, dedupById: false, subtract: 'copies' });
+      expectSameStates(view, subtracted, aggregateEvents(view, unique));
+    }
+    expect(() => viewStatesSql(views[0] as ViewDefinition, { source: 'x', subtract: 'copies' })).toThrow('subtract requires dedupById: false');
+  });
+
   it('computes dense HyperLogLog registers bit for bit for 200 000 distinct values in one group', async () => {
     const view = parseViews(
       'views: [{ name: uniques, eventTypes: [hit], granularity: day, metrics: [{ name: users, kind: distinct, field: u }, { name: hits, kind: count }] }]',

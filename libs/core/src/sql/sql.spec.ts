@@ -132,7 +132,7 @@ describe('viewStatesSql', () => {
     const projected = viewStatesSql(view, { source: 'events', projection, dedupById: false });
     expect(projected).not.toContain('md5_number_upper');
     expect(projected).not.toMatch(/attrs|nums/);
-    expect(projected).toContain('SELECT id, ts, pa0, pa3, pn0, pr1, pr0 FROM events');
+    expect(projected).toContain('SELECT ts, pa0, pa3, pn0, pr1, pr0 FROM events');
     expect(projected).toContain('pa3 AS d1');
     expect(projected).toContain('pr1 AS h0');
     expect(() => viewStatesSql(view, { source: 'events', projection: eventProjection([bare]) })).toThrow('view "payments": the projection has no column for field "country"');

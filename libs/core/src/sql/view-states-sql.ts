@@ -21,6 +21,14 @@ export interface ViewStatesSqlOptions {
    * lookups and md5 hashes; the source must hold them (plus `id`, `type`, `ts`).
    */
   readonly projection?: EventProjection;
+  /**
+   * Dedup by subtraction: a FROM item (same columns as `source`) of rows to take out of the states,
+   * each an exact copy (same type, ts and values) of a row of `source` that stays. Such a copy falls
+   * in its original's group and changes no min, max or HyperLogLog register, so the states are those
+   * of `source` with the copies' count, sums and avg parts subtracted: the big scan needs no join.
+   * Requires `dedupById: false`.
+   */
+  readonly subtract?: string;
 }
 
 /**
@@ -50,10 +58,11 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
 
   const types = view.eventTypes.map(quoteLiteral).join(', ');
   const dedup = options.dedupById === false ? '' : '\n  QUALIFY row_number() OVER (PARTITION BY id ORDER BY ts) = 1';
-  const read =
-    projection === undefined
-      ? 'id, ts, attrs, nums'
-      : unique(['id', 'ts', ...view.dimensions.map(text), ...numericFields.map(number), ...textFields.map(register)]).join(', ');
+  if (options.subtract !== undefined && options.dedupById !== false) throw new TypeError('viewStatesSql: subtract requires dedupById: false');
+  const read = [
+    ...(dedup === '' ? [] : ['id']),
+    ...(projection === undefined ? ['ts', 'attrs', 'nums'] : unique(['ts', ...view.dimensions.map(text), ...numericFields.map(number), ...textFields.map(register)])),
+  ].join(', ');
   const selected = [
     `ts - ((ts % ${size}) + ${size}) % ${size} AS bucket`,
     ...view.dimensions.map((d, i) => `${text(d)} AS d${i}`),
@@ -90,15 +99,36 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
   const lists = textFields.map((_, i) => `${hllSortedRegistersAggSql(`h${i}`)} AS l${i}`);
   ctes.push(`base AS (\n  SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}\n)`);
 
+  const subtract = options.subtract;
+  if (subtract !== undefined) {
+    // The copies' share of each group: count, and per numeric field its sum and count of non-nulls.
+    const copied = selected.slice(0, 1 + view.dimensions.length + numericFields.length);
+    const shares = ['count(*) AS c', ...numericFields.flatMap((_, i) => [`sum(n${i}) AS s${i}`, `count(n${i}) AS k${i}`])];
+    ctes.push(
+      `copies AS (\n  SELECT ${copied.join(',\n    ')}\n  FROM (SELECT ${read} FROM ${subtract} WHERE type IN (${types}))\n)`,
+      `copied AS (\n  SELECT ${[...groupCols, ...shares].join(', ')}\n  FROM copies\n  GROUP BY ${groupCols.join(', ')}\n)`,
+    );
+  }
+  const own = (c: string): string => (subtract === undefined ? c : `b.${c}`);
   const outputs = [
-    ...groupCols,
+    ...groupCols.map((c) => (subtract === undefined ? c : `b.${c} AS ${c}`)),
     ...view.metrics.map((m, j) => {
       const out = quoteIdentifier(cols.metrics[j] as string);
-      return m.kind === 'distinct' ? `${hllRegistersFromSortedSql(`l${textFields.indexOf(m.field as string)}`)} AS ${out}` : out;
+      if (m.kind === 'distinct') return `${hllRegistersFromSortedSql(own(`l${textFields.indexOf(m.field as string)}`))} AS ${out}`;
+      if (subtract === undefined) return out;
+      const n = numericFields.indexOf(m.field as string);
+      if (m.kind === 'count') return `b.${out} - coalesce(x.c, 0) AS ${out}`;
+      if (m.kind === 'sum') return `b.${out} - coalesce(x.s${n}, 0) AS ${out}`;
+      if (m.kind === 'avg') return `[b.${out}[1] - coalesce(x.s${n}, 0), b.${out}[2] - coalesce(x.k${n}, 0)]::DOUBLE[] AS ${out}`;
+      return `b.${out} AS ${out}`; // min, max: a copy repeats a value already there
     }),
   ];
+  const join =
+    subtract === undefined
+      ? 'base'
+      : `base b LEFT JOIN copied x ON ${groupCols.map((c) => `b.${c} IS NOT DISTINCT FROM x.${c}`).join(' AND ')}`;
   const order = options.orderBy === false ? '' : `\nORDER BY ${groupCols.map((c) => `${c} ASC NULLS LAST`).join(', ')}`;
-  return `WITH ${ctes.join(',\n')}\nSELECT ${outputs.join(',\n  ')}\nFROM base${order}`;
+  return `WITH ${ctes.join(',\n')}\nSELECT ${outputs.join(',\n  ')}\nFROM ${join}${order}`;
 }
 
 function unique(values: string[]): string[] {
