@@ -24,6 +24,12 @@ describe('the source of a run', () => {
     );
   });
 
+  it('leaves out file and row when the views need no row identity', () => {
+    const sql = masterSourceSql([input('/a.parquet'), input('/d.parquet', 42)], projection, { rowIds: false });
+    const plain = '"id", "type", "ts", "id_hash", "pa0", "pa1", "pr0"';
+    expect(sql).toBe(`(SELECT ${plain} FROM read_parquet(['/a.parquet'])\nUNION ALL\nSELECT ${plain} FROM read_parquet('/d.parquet') WHERE src_position < 42)`);
+  });
+
   it('is an empty, typed relation when there is nothing to read', () => {
     expect(masterSourceSql([], projection)).toBe(
       '(SELECT NULL::VARCHAR AS "id", NULL::VARCHAR AS "type", NULL::BIGINT AS "ts", NULL::UBIGINT AS "id_hash", NULL::VARCHAR AS "pa0", NULL::VARCHAR AS "pa1", NULL::INTEGER AS "pr0", NULL::VARCHAR AS "filename", NULL::BIGINT AS "file_row_number" WHERE false)',

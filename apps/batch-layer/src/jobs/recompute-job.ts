@@ -124,7 +124,7 @@ export function createRecomputeRunner(deps: RecomputeDeps) {
 
       const inputs = await step('normalize', () => normalizedInputs(ctx, cut, (done, total) => run.updateProgress(20 + (40 * done) / total)));
       await run.updateProgress(60);
-      const source = masterSourceSql(inputs, eventProjection(ctx.views));
+      const source = masterSourceSql(inputs, eventProjection(ctx.views), { rowIds: false });
       const [countRow] = await duckdb.rows(`SELECT count(*)::BIGINT AS n FROM ${source}`);
       const rowsRead = Number(countRow?.['n'] ?? 0);
 
@@ -132,7 +132,7 @@ export function createRecomputeRunner(deps: RecomputeDeps) {
       const staging = join(paths.views, stagingName(version));
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true });
-      const viewStats = await step('compute', () => computeViews(ctx, computed, source, staging, (done) => run.updateProgress(60 + (30 * done) / computed.length)));
+      const viewStats = await step('compute', () => computeViews(ctx, computed, inputs, staging, (done) => run.updateProgress(60 + (30 * done) / computed.length)));
       const manifestViews: Manifest['views'] = {};
       for (const view of deps.views) {
         if (carried.has(view.name) && current && currentManifest) {
