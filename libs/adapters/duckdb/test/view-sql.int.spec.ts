@@ -267,6 +267,22 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
     expect(() => viewStatesSql(views[0] as ViewDefinition, { source: 'x', subtract: 'copies' })).toThrow('subtract requires dedupById: false');
   });
 
+  it('gives the same states with registers first (per group and register index, then per group)', async () => {
+    const unique = dedupById(valid);
+    for (const view of views) {
+      const sql = viewStatesSql(view, { source: 'events', registersFirst: true });
+      if (view.metrics.filter((m) => m.kind === 'distinct').length === 1) expect(sql, view.name).toContain('registers AS (');
+      expectSameStates(view, await sqlRows(connection, view, quoteIdentifier('events'), { registersFirst: true }), aggregateEvents(view, unique));
+    }
+    const projection = eventProjection(views);
+    const projected = join(dir, 'projected-all.parquet');
+    for (const view of views) {
+      const source = `read_parquet(${quoteLiteral(projected)})`;
+      const rows = await sqlRows(connection, view, source, { projection, dedupById: false, subtract: 'copies', registersFirst: true });
+      expectSameStates(view, rows, aggregateEvents(view, unique));
+    }
+  });
+
   it('computes dense HyperLogLog registers bit for bit for 200 000 distinct values in one group', async () => {
     const view = parseViews(
       'views: [{ name: uniques, eventTypes: [hit], granularity: day, metrics: [{ name: users, kind: distinct, field: u }, { name: hits, kind: count }] }]',
@@ -283,6 +299,7 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
     const rows = await sqlRows(connection, view, readNormalizedJsonSql(quoteLiteral(ndjson)));
     const expected = aggregateEvents(view, events);
     expectSameStates(view, rows, expected);
+    expectSameStates(view, await sqlRows(connection, view, readNormalizedJsonSql(quoteLiteral(ndjson)), { registersFirst: true }), expected);
     const [row] = [...rows.values()];
     const hll = row?.states[0] as HyperLogLog;
     expect(hll.isSparse).toBe(false);

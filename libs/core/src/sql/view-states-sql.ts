@@ -29,6 +29,12 @@ export interface ViewStatesSqlOptions {
    * Requires `dedupById: false`.
    */
   readonly subtract?: string;
+  /**
+   * For groups of many events (well above the 16 384 registers): aggregate per (group, register
+   * index) first, so each group's register list is built from at most one entry per register. Same
+   * states; applies to views with one distinct field (others ignore it).
+   */
+  readonly registersFirst?: boolean;
 }
 
 /**
@@ -80,18 +86,33 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
     from = 'registered';
   }
 
+  // Registers first (one distinct field only): per (group, register index) the highest packed register
+  // and the partial aggregates, then per group — each group's list then holds at most one entry per
+  // register instead of one per event.
+  if (options.registersFirst === true && textFields.length === 1) {
+    const partials = [
+      'count(*) AS trb_c',
+      ...numericFields.flatMap((_, i) => [`sum(n${i}) AS n${i}_s`, `count(n${i}) AS n${i}_k`, `min(n${i}) AS n${i}_lo`, `max(n${i}) AS n${i}_hi`]),
+      'max(h0) AS h0',
+    ];
+    ctes.push(`registers AS (\n  SELECT ${[...groupCols, ...partials].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${[...groupCols, `${from}.h0 // 64`].join(', ')}\n)`);
+    from = 'registers';
+  }
+  const pre = from === 'registers';
   const aggregates = view.metrics.flatMap((m, j) => {
     const out = quoteIdentifier(cols.metrics[j] as string);
-    const field = m.field as string;
+    const n = m.field === undefined ? '' : numCol(m.field);
     switch (m.kind) {
       case 'count':
-        return [`count(*)::BIGINT AS ${out}`];
+        return [`${pre ? 'sum(trb_c)' : 'count(*)'}::BIGINT AS ${out}`];
       case 'sum':
+        return [`sum(${pre ? `${n}_s` : n})::DOUBLE AS ${out}`];
       case 'min':
+        return [`min(${pre ? `${n}_lo` : n})::DOUBLE AS ${out}`];
       case 'max':
-        return [`${m.kind}(${numCol(field)})::DOUBLE AS ${out}`];
+        return [`max(${pre ? `${n}_hi` : n})::DOUBLE AS ${out}`];
       case 'avg':
-        return [`[coalesce(sum(${numCol(field)}), 0), count(${numCol(field)})]::DOUBLE[] AS ${out}`];
+        return [`[coalesce(sum(${pre ? `${n}_s` : n}), 0), ${pre ? `sum(${n}_k)` : `count(${n})`}]::DOUBLE[] AS ${out}`];
       case 'distinct':
         return [];
     }
