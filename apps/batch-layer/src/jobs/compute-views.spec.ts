@@ -1,6 +1,6 @@
 import { eventProjection, parseViews } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
-import { masterSourceSql } from './compute-views';
+import { manyEventsPerGroup, masterSourceSql } from './compute-views';
 import type { NormalizedInput } from './master-dataset';
 
 const input = (parquet: string, below?: number): NormalizedInput => ({
@@ -34,5 +34,21 @@ describe('the source of a run', () => {
     expect(masterSourceSql([], projection)).toBe(
       '(SELECT NULL::VARCHAR AS "id", NULL::VARCHAR AS "type", NULL::BIGINT AS "ts", NULL::UBIGINT AS "id_hash", NULL::VARCHAR AS "pa0", NULL::VARCHAR AS "pa1", NULL::INTEGER AS "pr0", NULL::VARCHAR AS "filename", NULL::BIGINT AS "file_row_number" WHERE false)',
     );
+  });
+});
+
+describe('manyEventsPerGroup', () => {
+  const [view] = parseViews('views: [{ name: v, eventTypes: [a, b], granularity: hour, metrics: [{ name: u, kind: distinct, field: user }] }]', 'inline.yaml');
+  const v = view as Parameters<typeof manyEventsPerGroup>[0];
+
+  it('aggregates registers first when the groups of the published version held ≥ 16 384 events of the view types each', () => {
+    expect(manyEventsPerGroup(v, { eventsByType: { a: 20_000_000, b: 500_000, c: 1e9 }, previousRows: { v: 1_000 } })).toBe(true);
+    expect(manyEventsPerGroup(v, { eventsByType: { a: 10_000_000, b: 0, c: 1e9 }, previousRows: { v: 1_000 } })).toBe(false);
+  });
+
+  it('does not without sizes', () => {
+    expect(manyEventsPerGroup(v, {})).toBe(false);
+    expect(manyEventsPerGroup(v, { eventsByType: { a: 1e9 } })).toBe(false);
+    expect(manyEventsPerGroup(v, { eventsByType: { a: 1e9 }, previousRows: { v: 0 } })).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { pathListSql } from '@tributary/adapter-duckdb';
-import { type EventProjection, eventProjection, quoteIdentifier, quoteLiteral, viewStatesSql, type ViewDefinition } from '@tributary/core';
+import { type EventProjection, eventProjection, HLL_REGISTERS, quoteIdentifier, quoteLiteral, viewStatesSql, type ViewDefinition } from '@tributary/core';
 import { join } from 'node:path';
 import type { BatchContext } from './batch-context';
 import { copiesSql, copyRowsSql, type DedupIndexResult, loadDedupIndex, releaseDedupIndex } from './dedup-index';
@@ -46,6 +46,26 @@ export function deduplicatedPlan(ctx: BatchContext, inputs: readonly NormalizedI
   return { source: `(SELECT s.* FROM ${source} s ANTI JOIN ${copyRowsSql(ctx)} c ON s.${ROW_FILE} = c.${ROW_FILE} AND s.${ROW_NUMBER} = c.${ROW_NUMBER})` };
 }
 
+/** What the run knows of the views' sizes, to choose how to compute them. */
+export interface ViewSizes {
+  /** Events per type in the run (before dedup). */
+  readonly eventsByType?: Readonly<Record<string, number>>;
+  /** Rows (groups) of each view in the published version, when its definition is the same. */
+  readonly previousRows?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Whether a view's groups hold many more events than HyperLogLog has registers (by the published
+ * version's row count): then registers are aggregated first (`registersFirst`), which bounds each
+ * group's register list by the registers instead of the events. Unknown sizes: no.
+ */
+export function manyEventsPerGroup(view: ViewDefinition, sizes: ViewSizes): boolean {
+  const rows = sizes.previousRows?.[view.name];
+  if (rows === undefined || rows <= 0 || sizes.eventsByType === undefined) return false;
+  const events = view.eventTypes.reduce((sum, type) => sum + (sizes.eventsByType?.[type] ?? 0), 0);
+  return events / rows >= HLL_REGISTERS;
+}
+
 /** `<view>.parquet` in a version folder. */
 export const viewFile = (versionDir: string, view: string) => join(versionDir, `${view}.parquet`);
 
@@ -61,6 +81,7 @@ export async function computeViews(
   inputs: readonly NormalizedInput[],
   dir: string,
   onView: (done: number) => Promise<void>,
+  sizes: ViewSizes = {},
 ): Promise<Record<string, { rows: number; ms: number }>> {
   const out: Record<string, { rows: number; ms: number }> = {};
   const projection = eventProjection(ctx.views);
@@ -75,7 +96,8 @@ export async function computeViews(
     if (index.differing > 0) ctx.logger.warn({ differing: index.differing }, 'copies of an id differ in content (CONTRACT.md §1 assumes they do not): the earliest is kept, the others left out');
     for (const [i, view] of views.entries()) {
       const viewStarted = Date.now();
-      const sql = viewStatesSql(view, { source: plan.source, dedupById: false, projection, ...(plan.subtract !== undefined ? { subtract: plan.subtract } : {}) });
+      const registersFirst = manyEventsPerGroup(view, sizes);
+      const sql = viewStatesSql(view, { source: plan.source, dedupById: false, projection, registersFirst, ...(plan.subtract !== undefined ? { subtract: plan.subtract } : {}) });
       const rows = await ctx.duckdb.copyToParquet(sql, viewFile(dir, view.name));
       out[view.name] = { rows, ms: Date.now() - viewStarted };
       await onView(i + 1);

@@ -125,14 +125,20 @@ export function createRecomputeRunner(deps: RecomputeDeps) {
       const inputs = await step('normalize', () => normalizedInputs(ctx, cut, (done, total) => run.updateProgress(20 + (40 * done) / total)));
       await run.updateProgress(60);
       const source = masterSourceSql(inputs, eventProjection(ctx.views), { rowIds: false });
-      const [countRow] = await duckdb.rows(`SELECT count(*)::BIGINT AS n FROM ${source}`);
-      const rowsRead = Number(countRow?.['n'] ?? 0);
+      const eventsByType: Record<string, number> = {};
+      for (const row of await duckdb.rows(`SELECT type, count(*)::BIGINT AS n FROM ${source} GROUP BY type`)) eventsByType[String(row['type'])] = Number(row['n']);
+      const rowsRead = Object.values(eventsByType).reduce((sum, n) => sum + n, 0);
+      const previousRows: Record<string, number> = {};
+      for (const view of computed) {
+        const previous = currentManifest?.views[view.name];
+        if (previous !== undefined && previous.fingerprint === viewFingerprint(view)) previousRows[view.name] = previous.rows;
+      }
 
       const version = versionName(generation, startedAt);
       const staging = join(paths.views, stagingName(version));
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true });
-      const viewStats = await step('compute', () => computeViews(ctx, computed, inputs, staging, (done) => run.updateProgress(60 + (30 * done) / computed.length)));
+      const viewStats = await step('compute', () => computeViews(ctx, computed, inputs, staging, (done) => run.updateProgress(60 + (30 * done) / computed.length), { eventsByType, previousRows }));
       const manifestViews: Manifest['views'] = {};
       for (const view of deps.views) {
         if (carried.has(view.name) && current && currentManifest) {
