@@ -26,7 +26,7 @@ export interface DuckDBSession {
   /** The rows of a result, one chunk (about 2048 rows) at a time. */
   stream(sql: string): AsyncGenerator<DuckDBRow[]>;
   /** `COPY (<select>) TO <path> (FORMAT parquet)`; returns the number of rows written. */
-  copyToParquet(selectSql: string, path: string, options?: { compression?: 'zstd' | 'snappy' | 'uncompressed'; rowGroupSize?: number }): Promise<number>;
+  copyToParquet(selectSql: string, path: string, options?: { compression?: 'zstd' | 'snappy' | 'lz4_raw' | 'uncompressed'; rowGroupSize?: number }): Promise<number>;
   close(): void;
 }
 
