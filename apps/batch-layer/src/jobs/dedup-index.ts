@@ -101,7 +101,7 @@ export function planIndexUpdate(state: DedupIndexState | undefined, run: readonl
 /** Columns of the index's rows besides the computed columns: the input (path in the cache) and the row in it. */
 const LOC = 'trb_loc';
 const ROW = 'trb_row';
-/** The table a run's index rows are in (valid until `releaseDedupIndex`), with `trb_keep` and `trb_same`. */
+/** The table (or view of the rows file) a run's index rows are in, valid until `releaseDedupIndex`, with `trb_keep` and `trb_same`. */
 export const DEDUP_ROWS_TABLE = 'trb_dup_rows';
 
 /** SELECT of `columns` (plus input and row) from the given parts of inputs; typed and empty for no parts. */
@@ -154,8 +154,9 @@ export async function loadDedupIndex(ctx: BatchContext, inputs: readonly Normali
   const list = Object.keys(withLoc).join(', ');
 
   if (!plan.reset && plan.fresh.length === 0 && state !== undefined) {
+    // Read where it lies (a view over the rows file): the views scan it once each.
     const stored = state.rows !== null ? `SELECT * FROM ${previous}` : `SELECT *, true AS trb_keep, true AS trb_same FROM ${previous}`;
-    await ctx.duckdb.run(`CREATE OR REPLACE TEMP TABLE ${DEDUP_ROWS_TABLE} AS ${stored}`);
+    await ctx.duckdb.run(`CREATE OR REPLACE TEMP VIEW ${DEDUP_ROWS_TABLE} AS ${stored}`);
     return { copies: state.copies, differing: state.differing, checked: 0, reset: false };
   }
 
@@ -211,7 +212,9 @@ export function copyRowsSql(ctx: BatchContext): string {
 }
 
 export async function releaseDedupIndex(ctx: BatchContext): Promise<void> {
-  await ctx.duckdb.run(`DROP TABLE IF EXISTS ${DEDUP_ROWS_TABLE}`);
+  const name = quoteLiteral(DEDUP_ROWS_TABLE);
+  const [found] = await ctx.duckdb.rows(`SELECT (SELECT count(*) FROM duckdb_views() WHERE view_name = ${name})::INTEGER AS views`);
+  await ctx.duckdb.run(`DROP ${Number(found?.['views'] ?? 0) > 0 ? 'VIEW' : 'TABLE'} IF EXISTS ${DEDUP_ROWS_TABLE}`);
 }
 
 async function readIndexState(dir: string): Promise<DedupIndexState | undefined> {
