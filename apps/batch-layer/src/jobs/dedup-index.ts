@@ -220,7 +220,9 @@ export async function releaseDedupIndex(ctx: BatchContext): Promise<void> {
 async function readIndexState(dir: string): Promise<DedupIndexState | undefined> {
   try {
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as DedupIndexState;
-    return state.version === DEDUP_INDEX_VERSION && Array.isArray(state.covered) ? state : undefined;
+    if (state.version !== DEDUP_INDEX_VERSION || !Array.isArray(state.covered)) return undefined;
+    if (state.rows !== null) await stat(join(dir, state.rows)); // a rows file removed by hand: start anew
+    return state;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return undefined;
     throw err;
