@@ -235,7 +235,7 @@ async function writeIndex(ctx: BatchContext, dir: string, state: DedupIndexState
   const name = rows > 0 ? `rows-${Date.now()}-${process.pid}.parquet` : null;
   if (name !== null) {
     const tmp = join(dir, `.writing-${name}`);
-    await ctx.duckdb.run(`COPY ${DEDUP_ROWS_TABLE} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await ctx.duckdb.run(`COPY ${DEDUP_ROWS_TABLE} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION lz4_raw)`);
     await rename(tmp, join(dir, name));
   }
   const tmpState = join(dir, '.writing-state.json');

@@ -135,7 +135,11 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
     ...groupCols.map((c) => (subtract === undefined ? c : `b.${c} AS ${c}`)),
     ...view.metrics.map((m, j) => {
       const out = quoteIdentifier(cols.metrics[j] as string);
-      if (m.kind === 'distinct') return `${hllRegistersFromSortedSql(own(`l${textFields.indexOf(m.field as string)}`))} AS ${out}`;
+      if (m.kind === 'distinct') {
+        const list = own(`l${textFields.indexOf(m.field as string)}`);
+        // Registers first: one entry per register already, the highest.
+        return pre ? `coalesce(${list}, []::INTEGER[]) AS ${out}` : `${hllRegistersFromSortedSql(list)} AS ${out}`;
+      }
       if (subtract === undefined) return out;
       const n = numericFields.indexOf(m.field as string);
       if (m.kind === 'count') return `b.${out} - coalesce(x.c, 0) AS ${out}`;
