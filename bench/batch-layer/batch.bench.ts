@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchContext } from '../../apps/batch-layer/src/jobs/batch-context';
-import { computeViews, manyEventsPerGroup, masterSourceSql } from '../../apps/batch-layer/src/jobs/compute-views';
+import { computeViews, manyEventsPerGroup, masterSourceSql, onlyItsTypes } from '../../apps/batch-layer/src/jobs/compute-views';
 import { normalizedInputs } from '../../apps/batch-layer/src/jobs/master-dataset';
 import { normalizationKey } from '../../apps/batch-layer/src/jobs/normalization';
 import { seededRandom } from '@tributary/testing';
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
   await duckdb.run('SET preserve_insertion_order = false');
   const [, floorMs] = await timed(async () => {
     for (const view of views) {
-      const sql = viewStatesSql(view, { source, dedupById: false, projection, registersFirst: manyEventsPerGroup(view, floorSizes) });
+      const sql = viewStatesSql(view, { source, dedupById: false, projection, registersFirst: manyEventsPerGroup(view, floorSizes), onlyItsTypes: onlyItsTypes(view, floorSizes) });
       await duckdb.copyToParquet(sql, join(await out('floor'), `${view.name}.parquet`), { compression: 'lz4_raw', rowGroupSize: 2048 });
     }
   });

@@ -1,6 +1,6 @@
 import { eventProjection, parseViews } from '@tributary/core';
 import { describe, expect, it } from 'vitest';
-import { manyEventsPerGroup, masterSourceSql } from './compute-views';
+import { manyEventsPerGroup, masterSourceSql, onlyItsTypes } from './compute-views';
 import type { NormalizedInput } from './master-dataset';
 
 const input = (parquet: string, below?: number): NormalizedInput => ({
@@ -50,5 +50,17 @@ describe('manyEventsPerGroup', () => {
     expect(manyEventsPerGroup(v, {})).toBe(false);
     expect(manyEventsPerGroup(v, { eventsByType: { a: 1e9 } })).toBe(false);
     expect(manyEventsPerGroup(v, { eventsByType: { a: 1e9 }, previousRows: { v: 0 } })).toBe(false);
+  });
+});
+
+describe('onlyItsTypes', () => {
+  const [view] = parseViews('views: [{ name: v, eventTypes: [a, b], granularity: hour, metrics: [{ name: n, kind: count }] }]', 'inline.yaml');
+  const v = view as Parameters<typeof onlyItsTypes>[0];
+
+  it('is true only when the run holds no event of another type', () => {
+    expect(onlyItsTypes(v, { eventsByType: { a: 5, b: 0 } })).toBe(true);
+    expect(onlyItsTypes(v, { eventsByType: { a: 5, c: 0 } })).toBe(true);
+    expect(onlyItsTypes(v, { eventsByType: { a: 5, c: 1 } })).toBe(false);
+    expect(onlyItsTypes(v, {})).toBe(false);
   });
 });

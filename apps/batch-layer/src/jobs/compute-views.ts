@@ -72,6 +72,13 @@ export function manyEventsPerGroup(view: ViewDefinition, sizes: ViewSizes): bool
   return events / rows >= HLL_REGISTERS;
 }
 
+/** Whether every event of the run has one of the view's types (then the view reads without a filter on type). */
+export function onlyItsTypes(view: ViewDefinition, sizes: ViewSizes): boolean {
+  if (sizes.eventsByType === undefined) return false;
+  const types = new Set(view.eventTypes);
+  return Object.entries(sizes.eventsByType).every(([type, n]) => n === 0 || types.has(type));
+}
+
 /** `<view>.parquet` in a version folder. */
 export const viewFile = (versionDir: string, view: string) => join(versionDir, `${view}.parquet`);
 
@@ -102,8 +109,8 @@ export async function computeViews(
     if (index.differing > 0) ctx.logger.warn({ differing: index.differing }, 'copies of an id differ in content (CONTRACT.md §1 assumes they do not): the earliest is kept, the others left out');
     for (const [i, view] of views.entries()) {
       const viewStarted = Date.now();
-      const registersFirst = manyEventsPerGroup(view, sizes);
-      const sql = viewStatesSql(view, { source: plan.source, dedupById: false, projection, registersFirst, ...(plan.subtract !== undefined ? { subtract: plan.subtract } : {}) });
+      const choices = { registersFirst: manyEventsPerGroup(view, sizes), onlyItsTypes: onlyItsTypes(view, sizes) };
+      const sql = viewStatesSql(view, { source: plan.source, dedupById: false, projection, ...choices, ...(plan.subtract !== undefined ? { subtract: plan.subtract } : {}) });
       const rows = await ctx.duckdb.copyToParquet(sql, viewFile(dir, view.name), VIEW_PARQUET);
       out[view.name] = { rows, ms: Date.now() - viewStarted };
       await onView(i + 1);

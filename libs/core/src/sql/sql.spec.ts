@@ -150,6 +150,8 @@ describe('viewStatesSql', () => {
     expect(plain).not.toContain('ORDER BY');
     expect(plain).toContain('FROM read_parquet($1)');
     expect(plain).toContain('GROUP BY bucket\n');
+    expect(plain).toContain("WHERE type IN ('t')");
+    expect(viewStatesSql(bare, { source: 'events', dedupById: false, onlyItsTypes: true })).not.toContain('WHERE type IN');
   });
 
   it('ranks with an integer CASE ladder from 2^63 down to 2^14', () => {

@@ -35,6 +35,8 @@ export interface ViewStatesSqlOptions {
    * states; applies to views with one distinct field (others ignore it).
    */
   readonly registersFirst?: boolean;
+  /** The source holds events of the view's types only (the caller knows): no filter on type. */
+  readonly onlyItsTypes?: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
     ...textFields.map((f, i) => `${projection === undefined ? hllHashSql(text(f)) : register(f)} AS h${i}`),
   ];
   const ctes = [
-    `selected AS (\n  SELECT ${read} FROM ${options.source}\n  WHERE type IN (${types})${dedup}\n)`,
+    `selected AS (\n  SELECT ${read} FROM ${options.source}${options.onlyItsTypes === true ? '' : `\n  WHERE type IN (${types})`}${dedup}\n)`,
     `grouped AS (\n  SELECT ${selected.join(',\n    ')}\n  FROM selected\n)`,
   ];
   // Without a projection the h<i> are md5 hashes, packed into registers here; with one they already are.
