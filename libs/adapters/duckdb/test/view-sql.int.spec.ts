@@ -300,6 +300,9 @@ describe('viewStatesSql in DuckDB equals the TypeScript aggregation', () => {
     const expected = aggregateEvents(view, events);
     expectSameStates(view, rows, expected);
     expectSameStates(view, await sqlRows(connection, view, readNormalizedJsonSql(quoteLiteral(ndjson)), { registersFirst: true }), expected);
+    // Stored folded: one entry per register, not one per event.
+    const stored = await connection.runAndReadAll(`SELECT len(m_users)::INTEGER AS n FROM (${viewStatesSql(view, { source: readNormalizedJsonSql(quoteLiteral(ndjson)) })})`);
+    expect(stored.getRowObjectsJS()[0]?.['n']).toBe((expected.get(T0 - (T0 % 86_400_000), [])?.states[0] as HyperLogLog).toPacked().length);
     const [row] = [...rows.values()];
     const hll = row?.states[0] as HyperLogLog;
     expect(hll.isSparse).toBe(false);

@@ -24,7 +24,9 @@ export type MetricState = number | null | AvgState | HyperLogLog;
  *   sum      → number | null                (SQL DOUBLE)
  *   min, max → number | null                (SQL DOUBLE)
  *   avg      → [sum, count]: sum is 0 when count is 0   (SQL DOUBLE[2])
- *   distinct → sorted list of index*64+rank of the non-zero HLL registers (SQL INTEGER[])
+ *   distinct → list of index*64+rank of the non-zero HLL registers (SQL INTEGER[]): TypeScript writes
+ *              them sorted, one per index; SQL writes them in any order, an index possibly repeated,
+ *              and reading keeps the highest rank per index (HyperLogLog.fromPacked)
  */
 export type EncodedState = number | null | readonly number[];
 

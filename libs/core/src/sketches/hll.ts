@@ -169,10 +169,15 @@ export class HyperLogLog {
     return out;
   }
 
-  /** Reads the serialized form; numbers or bigints (as DuckDB returns INTEGER/BIGINT lists). */
+  /**
+   * Reads the serialized form; numbers or bigints (as DuckDB returns INTEGER/BIGINT lists). Entries may
+   * come in any order and an index may repeat (the batch layer writes the registers of a group as
+   * DuckDB's list aggregate leaves them): the highest rank of an index counts. `toPacked` writes them
+   * sorted by index, one per index.
+   */
   static fromPacked(packed: readonly unknown[]): HyperLogLog {
-    const hll = new HyperLogLog();
-    let previous = -1;
+    const values = new Uint32Array(packed.length);
+    let sorted = true;
     for (let i = 0; i < packed.length; i++) {
       const item = packed[i];
       const value = typeof item === 'bigint' ? Number(item) : item;
@@ -184,9 +189,17 @@ export class HyperLogLog {
       if (index >= HLL_REGISTERS || rank < 1 || rank > HLL_MAX_RANK) {
         throw new StateError(`HyperLogLog entry ${i} = ${value} is out of range (index < ${HLL_REGISTERS}, rank 1..${HLL_MAX_RANK})`);
       }
-      if (index <= previous) throw new StateError(`HyperLogLog entries must be sorted by index without repeats (entry ${i})`);
-      previous = index;
-      hll.addRegister(index, rank);
+      values[i] = value;
+      if (i > 0 && index <= (values[i - 1] as number) >>> 6) sorted = false;
+    }
+    // Sorted, the entries of an index are adjacent with the highest rank last; registers are then
+    // added in index order (appended to the sparse list, never inserted).
+    if (!sorted) values.sort();
+    const hll = new HyperLogLog();
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as number;
+      if (i + 1 < values.length && (values[i + 1] as number) >>> 6 === value >>> 6) continue;
+      hll.addRegister(value >>> 6, value & 63);
     }
     return hll;
   }

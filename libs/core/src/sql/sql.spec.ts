@@ -117,9 +117,13 @@ describe('viewStatesSql', () => {
 
   it('hashes each distinct field once and aggregates its registers in the same GROUP BY', () => {
     expect(sql.match(/md5_number_upper/g)).toHaveLength(2);
-    expect(sql).toContain('list_sort(list(h0) FILTER (WHERE h0 IS NOT NULL)) AS l0');
-    expect(sql).toContain('lambda trb_x, trb_i: trb_i = len(l0) OR l0[trb_i + 1] // 64 <> trb_x // 64), []::INTEGER[]) AS "m_buyers_again"');
-    expect(sql).toContain('len(l1) OR l1[trb_i + 1] // 64 <> trb_x // 64), []::INTEGER[]) AS "m_pages"');
+    expect(sql).toContain('list(h0) FILTER (WHERE h0 IS NOT NULL) AS l0');
+    // Lists longer than 4 096 entries are sorted and folded; shorter ones stored as aggregated.
+    expect(sql).toContain('CASE WHEN len(l0) > 4096 THEN list_sort(l0) ELSE l0 END AS l0');
+    expect(sql).toContain('coalesce(CASE WHEN len(l0) > 4096 THEN list_filter(l0, lambda trb_x, trb_i: trb_i = len(l0) OR l0[trb_i + 1] // 64 <> trb_x // 64) ELSE l0 END, []::INTEGER[]) AS "m_buyers_again"');
+    expect(sql).toContain('ELSE l1 END, []::INTEGER[]) AS "m_pages"');
+    const [single] = parseViews('views: [{ name: s, eventTypes: [t], granularity: day, metrics: [{ name: u, kind: distinct, field: user }] }]', 'inline.yaml');
+    expect(viewStatesSql(single as ViewDefinition, { source: 'events', registersFirst: true })).not.toContain('list_sort');
     expect(sql.match(/GROUP BY/g)).toHaveLength(1);
     expect(sql).not.toContain('JOIN');
     expect(sql).toMatch(/ORDER BY bucket ASC NULLS LAST, d0 ASC NULLS LAST, d1 ASC NULLS LAST$/);

@@ -10,7 +10,7 @@ import type { DimensionValue, ViewRow } from '../merge/view-row';
  *   d0 … dN   VARCHAR   the dimensions, in the view's order (positional because attribute names may
  *                       be any text, and DuckDB identifiers are case-insensitive)
  *   m_<name>  per metric, holding its EncodedState: count BIGINT, sum/min/max DOUBLE,
- *             avg DOUBLE[] ([sum, count]), distinct INTEGER[] (index*64+rank, sorted)
+ *             avg DOUBLE[] ([sum, count]), distinct INTEGER[] (index*64+rank; see EncodedState)
  * Dimension columns are positional: record `viewFingerprint(view)` with stored states.
  */
 export interface StateColumns {

@@ -1,7 +1,7 @@
 import { GRANULARITY_MS } from '../buckets/granularity';
 import type { ViewDefinition } from '../views/view';
 import { type EventProjection, projectedNumber, projectedRegister, projectedText } from './event-projection';
-import { hllHashSql, hllPackedSql, hllRegistersFromSortedSql, hllSortedRegistersAggSql } from './hll-sql';
+import { hllFoldLongSql, hllHashSql, hllPackedSql, hllRegistersAggSql, hllSortLongSql } from './hll-sql';
 import { quoteIdentifier, quoteLiteral } from './quote';
 import { stateColumns } from './state-columns';
 
@@ -42,8 +42,8 @@ export interface ViewStatesSqlOptions {
 /**
  * DuckDB SQL computing a view's states per (bucket, group) from normalized events, in the columns of
  * `stateColumns(view)` and the serialization of `EncodedState` — the same states `aggregateEvents`
- * makes in TypeScript, HyperLogLog registers bit for bit (index and rank per value as in hll-sql.ts;
- * per group the sorted list of packed registers, of which the highest rank per index is kept). Events
+ * makes in TypeScript, HyperLogLog registers bit for bit once read (index and rank per value as in
+ * hll-sql.ts; per group the list of its packed registers, which `HyperLogLog.fromPacked` folds). Events
  * are filtered by the view's types, then (by default) deduplicated by id, keeping the earliest `ts`.
  * One GROUP BY per view: every metric, registers included, in one pass.
  */
@@ -119,8 +119,15 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
         return [];
     }
   });
-  const lists = textFields.map((_, i) => `${hllSortedRegistersAggSql(`h${i}`)} AS l${i}`);
-  ctes.push(`base AS (\n  SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}\n)`);
+  const lists = textFields.map((_, i) => `${hllRegistersAggSql(`h${i}`)} AS l${i}`);
+  ctes.push(`grouped_states AS (\n  SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}\n)`);
+  // Long register lists are sorted here and folded below (registers first: already one per register).
+  const sortLong = !pre && textFields.length > 0;
+  ctes.push(
+    sortLong
+      ? `base AS (\n  SELECT * REPLACE (${textFields.map((_, i) => `${hllSortLongSql(`l${i}`)} AS l${i}`).join(', ')})\n  FROM grouped_states\n)`
+      : 'base AS (SELECT * FROM grouped_states)',
+  );
 
   const subtract = options.subtract;
   if (subtract !== undefined) {
@@ -139,8 +146,7 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
       const out = quoteIdentifier(cols.metrics[j] as string);
       if (m.kind === 'distinct') {
         const list = own(`l${textFields.indexOf(m.field as string)}`);
-        // Registers first: one entry per register already, the highest.
-        return pre ? `coalesce(${list}, []::INTEGER[]) AS ${out}` : `${hllRegistersFromSortedSql(list)} AS ${out}`;
+        return `${sortLong ? hllFoldLongSql(list) : `coalesce(${list}, []::INTEGER[])`} AS ${out}`;
       }
       if (subtract === undefined) return out;
       const n = numericFields.indexOf(m.field as string);
