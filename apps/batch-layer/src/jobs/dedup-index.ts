@@ -162,35 +162,43 @@ export async function loadDedupIndex(ctx: BatchContext, inputs: readonly Normali
 
   const h = ID_HASH_COLUMN;
   const freshHashes = `(${partsSql(plan.fresh, { [h]: 'UBIGINT' })})`;
+  // Old rows sharing a hash with a new row: one scan of the old hashes (with input and row).
+  const oldMatches = plan.old.length > 0;
+  if (oldMatches) {
+    await ctx.duckdb.run(
+      `CREATE OR REPLACE TEMP TABLE trb_dup_old_matches AS SELECT o.${h}, o.${LOC}, o.${ROW} FROM (${partsSql(plan.old, { [h]: 'UBIGINT' })}) o ` +
+        `SEMI JOIN ${freshHashes} n ON o.${h} = n.${h}`,
+    );
+  }
   // Hashes a new row shares: with another new row, or with a row the index has seen.
-  const shared = [`SELECT ${h} FROM ${freshHashes} GROUP BY ${h} HAVING count(*) > 1`];
-  if (plan.old.length > 0) shared.push(`SELECT o.${h} FROM (${partsSql(plan.old, { [h]: 'UBIGINT' })}) o SEMI JOIN ${freshHashes} n ON o.${h} = n.${h}`);
+  const shared = [`SELECT ${h} FROM ${freshHashes} GROUP BY ${h} HAVING count(*) > 1`, ...(oldMatches ? [`SELECT ${h} FROM trb_dup_old_matches`] : [])];
   await ctx.duckdb.run(`CREATE OR REPLACE TEMP TABLE trb_dup_shared AS ${shared.join('\nUNION\n')}`);
   const [checkedRow] = await ctx.duckdb.rows(`SELECT count(*)::BIGINT AS n FROM ${freshHashes}`);
 
-  // Old rows whose hash only now is shared: found by hash and position first, then read whole.
+  // Old rows whose hash only now is shared (the index does not hold them yet), read whole.
   let oldHits = `(${partsSql([], columns)})`;
-  if (plan.old.length > 0) {
-    await ctx.duckdb.run(
-      `CREATE OR REPLACE TEMP TABLE trb_dup_old_hits AS SELECT o.${LOC}, o.${ROW} FROM (${partsSql(plan.old, { [h]: 'UBIGINT' })}) o ` +
-        `SEMI JOIN (SELECT ${h} FROM trb_dup_shared EXCEPT SELECT ${h} FROM ${previous}) s ON o.${h} = s.${h}`,
-    );
-    const hitInputs = new Set((await ctx.duckdb.rows(`SELECT DISTINCT ${LOC} AS loc FROM trb_dup_old_hits`)).map((r) => String(r['loc'])));
+  if (oldMatches) {
+    await ctx.duckdb.run(`DELETE FROM trb_dup_old_matches WHERE ${h} IN (SELECT ${h} FROM ${previous})`);
+    const hitInputs = new Set((await ctx.duckdb.rows(`SELECT DISTINCT ${LOC} AS loc FROM trb_dup_old_matches`)).map((r) => String(r['loc'])));
     const parts = plan.old.filter((p) => hitInputs.has(p.path));
-    if (parts.length > 0) oldHits = `(SELECT o.* FROM (${partsSql(parts, columns)}) o SEMI JOIN trb_dup_old_hits x ON o.${LOC} = x.${LOC} AND o.${ROW} = x.${ROW})`;
+    if (parts.length > 0) oldHits = `(SELECT o.* FROM (${partsSql(parts, columns)}) o SEMI JOIN trb_dup_old_matches x ON o.${LOC} = x.${LOC} AND o.${ROW} = x.${ROW})`;
   }
 
+  // Only the ids of shared hashes are ranked again; the index's other rows keep their flags.
   const compared = ['type', 'ts', ...Object.keys(columns).filter((c) => c !== 'id' && c !== 'type' && c !== 'ts' && c !== h)];
+  const flags = state?.rows != null && !plan.reset;
   await ctx.duckdb.run(
-    `CREATE OR REPLACE TEMP TABLE ${DEDUP_ROWS_TABLE} AS SELECT ${list}, row_number() OVER w = 1 AS trb_keep, ` +
+    `CREATE OR REPLACE TEMP TABLE ${DEDUP_ROWS_TABLE} AS ` +
+      (flags ? `SELECT ${list}, trb_keep, trb_same FROM ${previous} WHERE ${h} NOT IN (SELECT ${h} FROM trb_dup_shared)\nUNION ALL\n` : '') +
+      `SELECT ${list}, row_number() OVER w = 1 AS trb_keep, ` +
       `(${compared.map((c) => `${c} IS NOT DISTINCT FROM first_value(${c}) OVER w`).join(' AND ')}) AS trb_same FROM (\n` +
-      `SELECT ${list} FROM ${previous}\n` +
+      `SELECT ${list} FROM ${previous}${flags ? ` WHERE ${h} IN (SELECT ${h} FROM trb_dup_shared)` : ''}\n` +
       `UNION ALL SELECT n.* FROM (${partsSql(plan.fresh, columns)}) n SEMI JOIN trb_dup_shared s ON n.${h} = s.${h}\n` +
       `UNION ALL SELECT ${list} FROM ${oldHits}\n` +
       `) WINDOW w AS (PARTITION BY id ORDER BY ts, ${LOC}, ${ROW})`,
   );
   await ctx.duckdb.run('DROP TABLE IF EXISTS trb_dup_shared');
-  await ctx.duckdb.run('DROP TABLE IF EXISTS trb_dup_old_hits');
+  await ctx.duckdb.run('DROP TABLE IF EXISTS trb_dup_old_matches');
   const [counts] = await ctx.duckdb.rows(
     `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE NOT trb_keep)::BIGINT AS copies, count(*) FILTER (WHERE NOT trb_keep AND NOT trb_same)::BIGINT AS differing FROM ${DEDUP_ROWS_TABLE}`,
   );
