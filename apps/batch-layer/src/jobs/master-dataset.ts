@@ -2,12 +2,12 @@ import type { PartitionOffsets } from '@tributary/adapter-redis';
 import { listSegments } from '@tributary/adapter-lake';
 import { eventProjection } from '@tributary/core';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { BatchContext } from './batch-context';
 import { fileFormat, fileRecords } from './file-rows';
 import type { FileMeta } from './inbox';
-import type { NormalizedMeta } from './normalization';
-import { type InputRecord, readNormalizedMeta, stageNormalized } from './normalized-writer';
+import { type NormalizedMeta, sameValidity } from './normalization';
+import { deriveNormalized, type InputRecord, readNormalizedMeta, stageNormalized } from './normalized-writer';
 import { segmentRecords } from './segment-records';
 
 /** One normalized input of a run: a segment (maybe cut inside) or an ingested file. */
@@ -64,12 +64,21 @@ export async function normalizedInputs(
   const inputs: NormalizedInput[] = [];
   let converting: Promise<unknown> = Promise.resolve();
   let built = 0;
+  let derived = 0;
+  const donors = await siblingCaches(ctx);
   try {
     for (const [i, item] of work.entries()) {
       const cached = await readNormalizedMeta(item.parquet);
       const base = { kind: item.kind, name: item.name, parquet: item.parquet, ...(item.below !== undefined ? { below: item.below } : {}) };
+      const donor = cached === undefined ? await donorOf(donors, relative(cache.root, item.parquet)) : undefined;
       if (cached !== undefined) {
         inputs.push({ ...base, meta: cached });
+      } else if (donor !== undefined) {
+        // A view's fields changed, not what makes an event valid: DuckDB derives the file from the old cache.
+        converting = converting.then(() => deriveNormalized({ duckdb: ctx.duckdb, projection, donor: donor.parquet, donorMeta: donor.meta, target: item.parquet }));
+        converting.catch(() => undefined); // handled: awaited before the next file and at the end
+        inputs.push({ ...base, meta: donor.meta });
+        derived++;
       } else {
         if (item.kind === 'file') await converting;
         const staged = await stageNormalized({
@@ -98,8 +107,29 @@ export async function normalizedInputs(
   } finally {
     await converting;
   }
-  ctx.logger.info({ inputs: inputs.length, normalizedNow: built, key: ctx.normalizationKey }, 'master dataset normalized');
+  ctx.logger.info({ inputs: inputs.length, normalizedNow: built, derivedNow: derived, key: ctx.normalizationKey }, 'master dataset normalized');
   return inputs;
+}
+
+/** Cache folders of other keys with the same validity rules (oldest key last), to derive from. */
+async function siblingCaches(ctx: BatchContext): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(ctx.extras.normalizedRoot);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.filter((name) => sameValidity(ctx.normalizationKey, name)).map((name) => ctx.extras.normalized(name).root);
+}
+
+async function donorOf(roots: readonly string[], path: string): Promise<{ parquet: string; meta: NormalizedMeta } | undefined> {
+  for (const root of roots) {
+    const parquet = join(root, path);
+    const meta = await readNormalizedMeta(parquet);
+    if (meta !== undefined) return { parquet, meta };
+  }
+  return undefined;
 }
 
 async function listRawFiles(ctx: BatchContext): Promise<string[]> {

@@ -33,9 +33,19 @@ export function normalizationKey(views: readonly ViewDefinition[], maxFutureSkew
   const rules = [...metricFieldsByType(views)]
     .map(([type, fields]) => [type, fields.map((f) => f.field).sort()] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const projection = projectionFingerprint(eventProjection(views));
-  const digest = createHash('sha256').update(JSON.stringify({ v: NORMALIZATION_VERSION, maxFutureSkewMs, rules, projection })).digest('hex');
-  return `n${NORMALIZATION_VERSION}-${digest.slice(0, 16)}`;
+  const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+  const validity = digest({ v: NORMALIZATION_VERSION, maxFutureSkewMs, rules });
+  return `n${NORMALIZATION_VERSION}-${validity}-${digest(projectionFingerprint(eventProjection(views)))}`;
+}
+
+/**
+ * Whether two normalization keys share the rules that decide validity and differ only in the
+ * projected columns: then one cache's events (`id, type, ts, attrs, nums` and positions) are the
+ * other's, and a file can be derived from its sibling in DuckDB instead of normalized again.
+ */
+export function sameValidity(key: string, other: string): boolean {
+  const prefix = (k: string) => k.slice(0, k.lastIndexOf('-') + 1);
+  return key !== other && /^n\d+-[0-9a-f]+-[0-9a-f]+$/.test(other) && prefix(key) === prefix(other);
 }
 
 /** A `read_json` FROM item for NDJSON of normalized rows with their position. */

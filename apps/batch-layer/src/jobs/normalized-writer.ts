@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
-import { type NormalizedMeta, POSITION_COLUMN, readNormalizedNdjsonSql } from './normalization';
+import { NORMALIZED_PARQUET_COLUMNS, type NormalizedMeta, POSITION_COLUMN, readNormalizedNdjsonSql } from './normalization';
 
 /** One record of an input: its text (Kafka value, NDJSON line), its parsed value (CSV/JSON/Parquet row), or why it is unreadable. */
 export type InputRecord =
@@ -134,4 +134,24 @@ export async function stageNormalized(options: NormalizeOptions): Promise<{ meta
       }
     },
   };
+}
+
+/**
+ * Builds `target` from the same input normalized under a sibling key with the same validity rules
+ * (`sameValidity`): its events and meta are the same, only the projected columns differ, so DuckDB
+ * recomputes those from `attrs` and `nums` — no JavaScript, no raw data read. Atomic like
+ * `writeNormalized`.
+ */
+export async function deriveNormalized(options: { duckdb: DuckDBSession; projection: EventProjection; donor: string; donorMeta: NormalizedMeta; target: string }): Promise<NormalizedMeta> {
+  await mkdir(dirname(options.target), { recursive: true });
+  const tempParquet = `${options.target}.tmp-${randomUUID()}`;
+  try {
+    const events = `(SELECT ${Object.keys(NORMALIZED_PARQUET_COLUMNS).join(', ')} FROM read_parquet(${quoteLiteral(options.donor)}))`;
+    await options.duckdb.copyToParquet(projectEventsSql(events, options.projection, 'type, ts'), tempParquet, { rowGroupSize: 122_880 });
+    await rename(tempParquet, options.target);
+    await writeFileAtomic(metaPath(options.target), JSON.stringify(options.donorMeta));
+    return options.donorMeta;
+  } finally {
+    await rm(tempParquet, { force: true });
+  }
 }
