@@ -3,6 +3,7 @@ import { encodeSegmentRecord, lakeExtras, lakePaths, listSegments, writeSegment 
 import { createEventValidator, eventProjection, parseViews, quoteLiteral, type ViewDefinition } from '@tributary/core';
 import { createLogger } from '@tributary/runtime';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchContext } from '../src/jobs/batch-context';
 import { normalizedInputs } from '../src/jobs/master-dataset';
@@ -75,5 +76,14 @@ describe('the normalized cache after a view change (real DuckDB)', () => {
     await rm(first.extras.normalized(first.normalizationKey).root, { recursive: true, force: true });
     const [rebuilt] = await normalizedInputs(second, cut, noProgress);
     expect(await rowsOf(second, rebuilt?.parquet as string)).toEqual(derivedRows);
+
+    // From a cache that does not say which field each column holds (made before projection.json):
+    // every projected column is computed from attrs and nums, with the same result.
+    await rm(second.extras.normalized(second.normalizationKey).root, { recursive: true, force: true });
+    await normalizedInputs(first, cut, noProgress);
+    await rm(join(first.extras.normalized(first.normalizationKey).root, 'projection.json'));
+    await writeFile(segment?.path as string, 'not a segment\n');
+    const [again] = await normalizedInputs(second, cut, noProgress);
+    expect(await rowsOf(second, again?.parquet as string)).toEqual(derivedRows);
   });
 });

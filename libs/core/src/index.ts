@@ -94,6 +94,7 @@ export {
   projectedRegister,
   projectedText,
   projectEventsSql,
+  reprojectEventsSql,
   projectionColumns,
   projectionFingerprint,
 } from './sql/event-projection';

@@ -1,7 +1,7 @@
 import type { PartitionOffsets } from '@tributary/adapter-redis';
-import { listSegments } from '@tributary/adapter-lake';
-import { eventProjection } from '@tributary/core';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { listSegments, writeFileAtomic } from '@tributary/adapter-lake';
+import { type EventProjection, eventProjection } from '@tributary/core';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { BatchContext } from './batch-context';
 import { fileFormat, fileRecords } from './file-rows';
@@ -66,6 +66,7 @@ export async function normalizedInputs(
   let built = 0;
   let derived = 0;
   const donors = await siblingCaches(ctx);
+  await recordProjection(cache.root, projection);
   try {
     for (const [i, item] of work.entries()) {
       const cached = await readNormalizedMeta(item.parquet);
@@ -75,7 +76,8 @@ export async function normalizedInputs(
         inputs.push({ ...base, meta: cached });
       } else if (donor !== undefined) {
         // A view's fields changed, not what makes an event valid: DuckDB derives the file from the old cache.
-        converting = converting.then(() => deriveNormalized({ duckdb: ctx.duckdb, projection, donor: donor.parquet, donorMeta: donor.meta, target: item.parquet }));
+        const derive = { duckdb: ctx.duckdb, projection, donor: donor.parquet, donorMeta: donor.meta, target: item.parquet, ...(donor.projection ? { donorProjection: donor.projection } : {}) };
+        converting = converting.then(() => deriveNormalized(derive));
         converting.catch(() => undefined); // handled: awaited before the next file and at the end
         inputs.push({ ...base, meta: donor.meta });
         derived++;
@@ -123,13 +125,33 @@ async function siblingCaches(ctx: BatchContext): Promise<string[]> {
   return names.filter((name) => sameValidity(ctx.normalizationKey, name)).map((name) => ctx.extras.normalized(name).root);
 }
 
-async function donorOf(roots: readonly string[], path: string): Promise<{ parquet: string; meta: NormalizedMeta } | undefined> {
+async function donorOf(roots: readonly string[], path: string): Promise<{ parquet: string; meta: NormalizedMeta; projection?: EventProjection } | undefined> {
   for (const root of roots) {
     const parquet = join(root, path);
     const meta = await readNormalizedMeta(parquet);
-    if (meta !== undefined) return { parquet, meta };
+    if (meta === undefined) continue;
+    const projection = await readProjection(root);
+    return { parquet, meta, ...(projection ? { projection } : {}) };
   }
   return undefined;
+}
+
+/** `projection.json` in a cache folder: which field each projected column holds (for deriving a sibling). */
+const projectionFile = (root: string) => join(root, 'projection.json');
+
+async function recordProjection(root: string, projection: EventProjection): Promise<void> {
+  if ((await readProjection(root)) !== undefined) return;
+  await mkdir(root, { recursive: true });
+  await writeFileAtomic(projectionFile(root), JSON.stringify(projection));
+}
+
+async function readProjection(root: string): Promise<EventProjection | undefined> {
+  try {
+    return JSON.parse(await readFile(projectionFile(root), 'utf8')) as EventProjection;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 async function listRawFiles(ctx: BatchContext): Promise<string[]> {

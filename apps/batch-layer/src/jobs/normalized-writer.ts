@@ -1,6 +1,6 @@
 import type { DuckDBSession } from '@tributary/adapter-duckdb';
 import { writeFileAtomic } from '@tributary/adapter-lake';
-import { type EventProjection, projectEventsSql, quoteLiteral, toNormalizedRow, type EventValidator } from '@tributary/core';
+import { type EventProjection, projectEventsSql, quoteLiteral, reprojectEventsSql, toNormalizedRow, type EventValidator } from '@tributary/core';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -142,12 +142,25 @@ export async function stageNormalized(options: NormalizeOptions): Promise<{ meta
  * recomputes those from `attrs` and `nums` — no JavaScript, no raw data read. Atomic like
  * `writeNormalized`.
  */
-export async function deriveNormalized(options: { duckdb: DuckDBSession; projection: EventProjection; donor: string; donorMeta: NormalizedMeta; target: string }): Promise<NormalizedMeta> {
+export async function deriveNormalized(options: {
+  duckdb: DuckDBSession;
+  projection: EventProjection;
+  donor: string;
+  donorMeta: NormalizedMeta;
+  /** The donor cache's projection, when recorded: its columns of fields both projections read are taken over. */
+  donorProjection?: EventProjection;
+  target: string;
+}): Promise<NormalizedMeta> {
   await mkdir(dirname(options.target), { recursive: true });
   const tempParquet = `${options.target}.tmp-${randomUUID()}`;
   try {
-    const events = `(SELECT ${Object.keys(NORMALIZED_PARQUET_COLUMNS).join(', ')} FROM read_parquet(${quoteLiteral(options.donor)}))`;
-    await options.duckdb.copyToParquet(projectEventsSql(events, options.projection, 'type, ts'), tempParquet, { rowGroupSize: 122_880 });
+    const keep = Object.keys(NORMALIZED_PARQUET_COLUMNS);
+    const donor = `read_parquet(${quoteLiteral(options.donor)})`;
+    const select =
+      options.donorProjection === undefined
+        ? projectEventsSql(`(SELECT ${keep.join(', ')} FROM ${donor})`, options.projection, 'type, ts')
+        : reprojectEventsSql(donor, keep, options.projection, options.donorProjection, 'type, ts');
+    await options.duckdb.copyToParquet(select, tempParquet, { rowGroupSize: 122_880 });
     await rename(tempParquet, options.target);
     await writeFileAtomic(metaPath(options.target), JSON.stringify(options.donorMeta));
     return options.donorMeta;

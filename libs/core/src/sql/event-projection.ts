@@ -81,3 +81,31 @@ export function projectEventsSql(source: string, projection: EventProjection, or
   if (hashes.length > 0) outer[0] = `* EXCLUDE (${hashes.join(', ')})`;
   return `SELECT ${outer.join(', ')} FROM (SELECT *, ${inner.join(', ')} FROM ${source})${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}`;
 }
+
+/**
+ * Like `projectEventsSql`, over a source that already holds the projected columns of another
+ * projection `from` (a cache built for other views): columns of fields both projections have are
+ * taken over (the id hash always), only the others are computed from `attrs` and `nums`. Passes on
+ * the `keep` columns of the source (its events), not its projected columns.
+ */
+export function reprojectEventsSql(source: string, keep: readonly string[], projection: EventProjection, from: EventProjection, orderBy?: string): string {
+  const reuse = (list: readonly string[], prefix: string, field: string): string | undefined => {
+    const i = list.indexOf(field);
+    return i < 0 ? undefined : `${prefix}${i}`;
+  };
+  const columns = [
+    ...keep,
+    ID_HASH_COLUMN,
+    ...projection.texts.map((f, i) => `${reuse(from.texts, 'pa', f) ?? `attrs[${quoteLiteral(f)}]`} AS trb_pa${i}`),
+    ...projection.numbers.map((f, i) => `${reuse(from.numbers, 'pn', f) ?? `nums[${quoteLiteral(f)}]`} AS trb_pn${i}`),
+    ...projection.registers.map((f, i) => `${reuse(from.registers, 'pr', f) ?? hllPackedSql(hllHashSql(`attrs[${quoteLiteral(f)}]`))} AS trb_pr${i}`),
+  ];
+  const renamed = [
+    ...keep,
+    ID_HASH_COLUMN,
+    ...projection.texts.map((_, i) => `trb_pa${i} AS pa${i}`),
+    ...projection.numbers.map((_, i) => `trb_pn${i} AS pn${i}`),
+    ...projection.registers.map((_, i) => `trb_pr${i} AS pr${i}`),
+  ];
+  return `SELECT ${renamed.join(', ')} FROM (SELECT ${columns.join(', ')} FROM ${source})${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}`;
+}
