@@ -1,5 +1,6 @@
 import { eventProjection, ID_HASH_COLUMN, quoteLiteral } from '@tributary/core';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tributary/adapter-lake';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { BatchContext } from './batch-context';
 import type { NormalizedInput } from './master-dataset';
@@ -140,7 +141,7 @@ export interface DedupIndexResult {
 export async function loadDedupIndex(ctx: BatchContext, inputs: readonly NormalizedInput[]): Promise<DedupIndexResult> {
   const cache = ctx.extras.normalized(ctx.normalizationKey);
   const dir = join(cache.root, 'dedup');
-  const state = await readIndexState(dir);
+  const state = await readIndexState(ctx, dir);
   const run: RunInput[] = await Promise.all(
     inputs.map(async (i) => {
       const info = await stat(i.parquet);
@@ -203,7 +204,7 @@ export async function loadDedupIndex(ctx: BatchContext, inputs: readonly Normali
     `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE NOT trb_keep)::BIGINT AS copies, count(*) FILTER (WHERE NOT trb_keep AND NOT trb_same)::BIGINT AS differing FROM ${DEDUP_ROWS_TABLE}`,
   );
   const result = { copies: Number(counts?.['copies'] ?? 0), differing: Number(counts?.['differing'] ?? 0), checked: Number(checkedRow?.['n'] ?? 0), reset: plan.reset };
-  await writeIndex(ctx, dir, { version: DEDUP_INDEX_VERSION, covered: plan.covered, rows: null, copies: result.copies, differing: result.differing }, Number(counts?.['n'] ?? 0));
+  await writeIndex(ctx, dir, { version: DEDUP_INDEX_VERSION, covered: plan.covered, rows: null, copies: result.copies, differing: result.differing }, Number(counts?.['n'] ?? 0), state?.rows ?? null);
   return result;
 }
 
@@ -225,31 +226,57 @@ export async function releaseDedupIndex(ctx: BatchContext): Promise<void> {
   await ctx.duckdb.run(`DROP ${Number(found?.['views'] ?? 0) > 0 ? 'VIEW' : 'TABLE'} IF EXISTS ${DEDUP_ROWS_TABLE}`);
 }
 
-async function readIndexState(dir: string): Promise<DedupIndexState | undefined> {
+/**
+ * The index's state, or undefined to start anew: none yet, another version, not a state, or a rows
+ * file that is gone or unreadable (removed by hand, damaged by a crash) — a cache never fails a run.
+ */
+async function readIndexState(ctx: BatchContext, dir: string): Promise<DedupIndexState | undefined> {
+  let state: DedupIndexState;
   try {
-    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as DedupIndexState;
-    if (state.version !== DEDUP_INDEX_VERSION || !Array.isArray(state.covered)) return undefined;
-    if (state.rows !== null) await stat(join(dir, state.rows)); // a rows file removed by hand: start anew
-    return state;
+    state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as DedupIndexState;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return undefined;
     throw err;
   }
+  if (typeof state !== 'object' || state === null || state.version !== DEDUP_INDEX_VERSION || !Array.isArray(state.covered)) return undefined;
+  if (state.rows === null) return state;
+  try {
+    await ctx.duckdb.rows(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(join(dir, state.rows))})`);
+    return state;
+  } catch (err) {
+    ctx.logger.warn({ file: join(dir, state.rows), err }, 'dedup index rows file unreadable: the index starts anew');
+    return undefined;
+  }
 }
 
-/** Writes the rows (when there are any) and then the state; removes rows files the state no longer names. */
-async function writeIndex(ctx: BatchContext, dir: string, state: DedupIndexState, rows: number): Promise<void> {
+/**
+ * Writes the rows (when there are any) and then the state, each to a temp name, fsynced and renamed
+ * (the state with the lake's `writeFileAtomic`). Keeps the rows file the previous state named (a run
+ * still reading it) and removes older ones.
+ */
+async function writeIndex(ctx: BatchContext, dir: string, state: DedupIndexState, rows: number, previous: string | null): Promise<void> {
   await mkdir(dir, { recursive: true });
   const name = rows > 0 ? `rows-${Date.now()}-${process.pid}.parquet` : null;
   if (name !== null) {
     const tmp = join(dir, `.writing-${name}`);
     await ctx.duckdb.run(`COPY ${DEDUP_ROWS_TABLE} TO ${quoteLiteral(tmp)} (FORMAT parquet, COMPRESSION lz4_raw)`);
+    const file = await open(tmp, 'r+');
+    try {
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(tmp, join(dir, name));
   }
-  const tmpState = join(dir, '.writing-state.json');
-  await writeFile(tmpState, JSON.stringify({ ...state, rows: name }));
-  await rename(tmpState, join(dir, 'state.json'));
+  await writeFileAtomic(join(dir, 'state.json'), JSON.stringify({ ...state, rows: name }));
   for (const file of await readdir(dir)) {
-    if (file !== 'state.json' && file !== name) await rm(join(dir, file), { force: true });
+    if (file === 'state.json' || file === name || file === previous) continue;
+    // Another run's temp files are left alone while they may still be written; a crashed one's go later.
+    const writing = file.startsWith('.writing-') || file.startsWith('state.json.tmp-');
+    if (writing && Date.now() - (await stat(join(dir, file)).catch(() => ({ mtimeMs: 0 }))).mtimeMs < STALE_TEMP_MS) continue;
+    await rm(join(dir, file), { force: true });
   }
 }
+
+/** Temp files of the index older than this are a crashed run's. */
+const STALE_TEMP_MS = 15 * 60_000;

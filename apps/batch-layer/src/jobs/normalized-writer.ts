@@ -23,6 +23,13 @@ export interface NormalizeHooks {
 
 const metaPath = (target: string) => `${target}.meta.json`;
 
+/**
+ * Row order of a normalized file: by type (a view's `type IN (…)` skips the row groups of other
+ * types), then time, then position — a total order, so a file built again holds every event at the
+ * same row (the dedup index refers to rows by number).
+ */
+const NORMALIZED_ORDER = `type, ts, ${POSITION_COLUMN}`;
+
 /** The cached normalization of an input, or undefined when it must be built. */
 export async function readNormalizedMeta(target: string): Promise<NormalizedMeta | undefined> {
   try {
@@ -123,7 +130,7 @@ export async function stageNormalized(options: NormalizeOptions): Promise<{ meta
         // Sorted by type, so a view's `type IN (…)` skips the row groups of other types (min/max stats).
         // The projected columns (id hash, typed fields, HyperLogLog registers) are computed here once,
         // so a recompute reads typed columns and hashes nothing.
-        const select = projectEventsSql(readNormalizedNdjsonSql(quoteLiteral(staging)), options.projection, 'type, ts');
+        const select = projectEventsSql(readNormalizedNdjsonSql(quoteLiteral(staging)), options.projection, NORMALIZED_ORDER);
         await options.duckdb.copyToParquet(select, tempParquet, { rowGroupSize: 122_880 });
         await rename(tempParquet, options.target);
         await writeFileAtomic(metaPath(options.target), JSON.stringify(meta));
@@ -158,8 +165,8 @@ export async function deriveNormalized(options: {
     const donor = `read_parquet(${quoteLiteral(options.donor)})`;
     const select =
       options.donorProjection === undefined
-        ? projectEventsSql(`(SELECT ${keep.join(', ')} FROM ${donor})`, options.projection, 'type, ts')
-        : reprojectEventsSql(donor, keep, options.projection, options.donorProjection, 'type, ts');
+        ? projectEventsSql(`(SELECT ${keep.join(', ')} FROM ${donor})`, options.projection, NORMALIZED_ORDER)
+        : reprojectEventsSql(donor, keep, options.projection, options.donorProjection, NORMALIZED_ORDER);
     await options.duckdb.copyToParquet(select, tempParquet, { rowGroupSize: 122_880 });
     await rename(tempParquet, options.target);
     await writeFileAtomic(metaPath(options.target), JSON.stringify(options.donorMeta));

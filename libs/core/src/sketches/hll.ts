@@ -14,8 +14,10 @@ import { md5Words } from './md5';
  * Merge is the element-wise max. Storage is sparse — a sorted Uint32Array of packed entries
  * `index << 6 | rank` — up to SPARSE_LIMIT entries, dense (Uint8Array(16384)) past it.
  *
- * Serialized form (the one both Redis and Parquet hold): the sorted list of packed entries
- * `index * 64 + rank` of every non-zero register, as numbers (`toPacked` / `fromPacked`).
+ * Serialized form (the one both Redis and Parquet hold): a list of packed entries `index * 64 + rank`
+ * of the non-zero registers, as numbers. `toPacked` writes it sorted, one entry per index; the batch
+ * layer's SQL may store a group's entries in any order with an index repeated, and `fromPacked`
+ * keeps the highest rank per index.
  */
 export const HLL_PRECISION = 14;
 export const HLL_REGISTERS = 1 << HLL_PRECISION;

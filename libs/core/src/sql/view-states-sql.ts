@@ -26,6 +26,8 @@ export interface ViewStatesSqlOptions {
    * each an exact copy (same type, ts and values) of a row of `source` that stays. Such a copy falls
    * in its original's group and changes no min, max or HyperLogLog register, so the states are those
    * of `source` with the copies' count, sums and avg parts subtracted: the big scan needs no join.
+   * Counts, min, max and registers come out exact; sums to floating-point rounding of the sum with
+   * the copies (well within 1e-9 relative unless copies dwarf values that cancel out).
    * Requires `dedupById: false`.
    */
   readonly subtract?: string;
