@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchContext } from '../../apps/batch-layer/src/jobs/batch-context';
-import { computeViews, manyEventsPerGroup, masterSourceSql, onlyItsTypes } from '../../apps/batch-layer/src/jobs/compute-views';
+import { computeViews, countEventsByType, manyEventsPerGroup, masterSourceSql, onlyItsTypes } from '../../apps/batch-layer/src/jobs/compute-views';
 import { normalizedInputs } from '../../apps/batch-layer/src/jobs/master-dataset';
 import { normalizationKey } from '../../apps/batch-layer/src/jobs/normalization';
 import { seededRandom } from '@tributary/testing';
@@ -148,9 +148,7 @@ async function main(): Promise<void> {
     );
   /** As the recompute job: events per type of the run (timed with the run), rows of the previous version. */
   const sizesOf = async (previousRows: Record<string, number>) => {
-    const eventsByType: Record<string, number> = {};
-    for (const row of await duckdb.rows(`SELECT type, count(*)::BIGINT AS n FROM ${source} GROUP BY type`)) eventsByType[String(row['type'])] = Number(row['n']);
-    return { eventsByType, previousRows };
+    return { eventsByType: await countEventsByType(ctx, source), previousRows };
   };
 
   // (a) first run: normalize every segment, then compute.

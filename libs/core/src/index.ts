@@ -85,7 +85,7 @@ export { type FinalizedRow, finalizeRow } from './merge/finalize-row';
 export { normalizeQuery, type QueryInput, type ViewQuery } from './merge/view-query';
 export { compareDimensionValues, finalizeQueryRows, type QueryResultRow, queryRows, rollupRows } from './merge/query-rows';
 
-export { HLL_FOLD_ABOVE, hllFoldLongSql, hllHashSql, hllIndexSql, hllPackedSql, hllRankSql, hllRegistersAggSql, hllSortLongSql } from './sql/hll-sql';
+export { hllHashSql, hllIndexSql, hllPackedSql, hllRankSql } from './sql/hll-sql';
 export {
   type EventProjection,
   eventProjection,

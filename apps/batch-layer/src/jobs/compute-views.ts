@@ -41,7 +41,10 @@ export function masterSourceSql(inputs: readonly NormalizedInput[], projection: 
  */
 export function deduplicatedPlan(ctx: BatchContext, inputs: readonly NormalizedInput[], index: DedupIndexResult): { source: string; subtract?: string } {
   const projection = eventProjection(ctx.views);
-  if (index.differing === 0) return index.copies === 0 ? { source: masterSourceSql(inputs, projection, { rowIds: false }) } : { source: masterSourceSql(inputs, projection, { rowIds: false }), subtract: copiesSql(ctx) };
+  if (index.differing === 0) {
+    const source = masterSourceSql(inputs, projection, { rowIds: false });
+    return index.copies === 0 ? { source } : { source, subtract: copiesSql(ctx) };
+  }
   const source = masterSourceSql(inputs, projection);
   return { source: `(SELECT s.* FROM ${source} s ANTI JOIN ${copyRowsSql(ctx)} c ON s.${ROW_FILE} = c.${ROW_FILE} AND s.${ROW_NUMBER} = c.${ROW_NUMBER})` };
 }
@@ -51,6 +54,13 @@ export function deduplicatedPlan(ctx: BatchContext, inputs: readonly NormalizedI
  * register entries, on one thread) in row groups of 2 048 groups, which DuckDB writes in parallel.
  */
 const VIEW_PARQUET = { compression: 'lz4_raw', rowGroupSize: 2048 } as const;
+
+/** Events per type in a FROM item (one scan of the type column): what `ViewSizes.eventsByType` holds. */
+export async function countEventsByType(ctx: Pick<BatchContext, 'duckdb'>, source: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const row of await ctx.duckdb.rows(`SELECT type, count(*)::BIGINT AS n FROM ${source} GROUP BY type`)) out[String(row['type'])] = Number(row['n']);
+  return out;
+}
 
 /** What the run knows of the views' sizes, to choose how to compute them. */
 export interface ViewSizes {

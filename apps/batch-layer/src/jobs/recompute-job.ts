@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BatchMetrics } from '../batch-metrics';
 import { BatchInputError, BatchRetriableError } from './batch-errors';
 import type { BatchContext } from './batch-context';
-import { computeViews, masterSourceSql, viewFile } from './compute-views';
+import { computeViews, countEventsByType, masterSourceSql, viewFile } from './compute-views';
 import { ingestInbox, type InboxResult } from './inbox';
 import { writeJsonAtomic } from './line-file';
 import { inputCounts, normalizedInputs } from './master-dataset';
@@ -125,8 +125,7 @@ export function createRecomputeRunner(deps: RecomputeDeps) {
       const inputs = await step('normalize', () => normalizedInputs(ctx, cut, (done, total) => run.updateProgress(20 + (40 * done) / total)));
       await run.updateProgress(60);
       const source = masterSourceSql(inputs, eventProjection(ctx.views), { rowIds: false });
-      const eventsByType: Record<string, number> = {};
-      for (const row of await duckdb.rows(`SELECT type, count(*)::BIGINT AS n FROM ${source} GROUP BY type`)) eventsByType[String(row['type'])] = Number(row['n']);
+      const eventsByType = await countEventsByType(ctx, source);
       const rowsRead = Object.values(eventsByType).reduce((sum, n) => sum + n, 0);
       const previousRows: Record<string, number> = {};
       for (const view of computed) {

@@ -122,14 +122,13 @@ export function viewStatesSql(view: ViewDefinition, options: ViewStatesSqlOption
     }
   });
   const lists = textFields.map((_, i) => `${hllRegistersAggSql(`h${i}`)} AS l${i}`);
-  ctes.push(`grouped_states AS (\n  SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}\n)`);
-  // Long register lists are sorted here and folded below (registers first: already one per register).
+  // Long register lists are sorted in `base` and folded below (registers first: already one per register).
   const sortLong = !pre && textFields.length > 0;
-  ctes.push(
-    sortLong
-      ? `base AS (\n  SELECT * REPLACE (${textFields.map((_, i) => `${hllSortLongSql(`l${i}`)} AS l${i}`).join(', ')})\n  FROM grouped_states\n)`
-      : 'base AS (SELECT * FROM grouped_states)',
-  );
+  const aggregated = `SELECT ${[...groupCols, ...aggregates, ...lists].join(',\n    ')}\n  FROM ${from}\n  GROUP BY ${groupCols.join(', ')}`;
+  if (sortLong) {
+    ctes.push(`grouped_states AS (\n  ${aggregated}\n)`);
+    ctes.push(`base AS (\n  SELECT * REPLACE (${textFields.map((_, i) => `${hllSortLongSql(`l${i}`)} AS l${i}`).join(', ')})\n  FROM grouped_states\n)`);
+  } else ctes.push(`base AS (\n  ${aggregated}\n)`);
 
   const subtract = options.subtract;
   if (subtract !== undefined) {
