@@ -45,8 +45,15 @@ describe('batch runs as CONTRACT.md §4 shows them', () => {
     expect(failed).toMatchObject({ status: 'failed', progress: 40, error: 'boom', version: null, stats: { durationMs: 500 } });
   });
 
+  it('shows a run read before BullMQ finished it as running, not as a success without its result', () => {
+    const t = Date.UTC(2026, 10, 23, 10);
+    const stale = job({ processedOn: t + 100, attemptsMade: 0, progress: 90 });
+    expect(toBatchRun(stale, 'completed')).toMatchObject({ status: 'running', progress: 90, version: null, finishedAt: null, error: null });
+    expect(toBatchRun(stale, 'failed')).toMatchObject({ status: 'running', progress: 90, error: null, finishedAt: null });
+  });
+
   it('orders newest first and merges the views of collapsed requests', () => {
-    const a = toBatchRun(job({ id: 'run-1' }), 'completed');
+    const a = toBatchRun(job({ id: 'run-1', finishedOn: Date.UTC(2026, 10, 23, 11) }), 'completed');
     const b = toBatchRun(job({ id: 'run-2' }), 'waiting');
     expect([a, b].map((r) => r as NonNullable<typeof r>).sort(newestFirst).map((r) => r.id)).toEqual(['run-2', 'run-1']);
     expect(mergeRequestedViews(['b'], ['a', 'b'])).toEqual(['a', 'b']);

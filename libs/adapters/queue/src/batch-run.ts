@@ -70,8 +70,15 @@ export function runStatusOf(state: string, attemptsMade: number): RunStatus | un
 
 const iso = (ms: number | undefined): string | null => (ms === undefined || ms === null || ms === 0 ? null : new Date(ms).toISOString());
 
+/**
+ * A job read from Redis and its state read a moment apart: the state may be newer than the job. A
+ * finished state with a job that has no `finishedOn` means the job was read before BullMQ finished it
+ * (its result or error are not in that read), so the run shows as still running until the next read —
+ * never as succeeded without its version and stats.
+ */
 export function toBatchRun(job: JobSnapshot, state: string): BatchRun | undefined {
-  const status = runStatusOf(state, job.attemptsMade);
+  const finishedBeforeRead = (state !== 'completed' && state !== 'failed') || Boolean(job.finishedOn);
+  const status = finishedBeforeRead ? runStatusOf(state, job.attemptsMade) : 'running';
   if (status === undefined || job.id === undefined) return undefined;
   const result = status === 'succeeded' ? (job.returnvalue as RecomputeResult | null) : null;
   const progress = status === 'succeeded' ? 100 : typeof job.progress === 'number' ? Math.max(0, Math.min(100, Math.floor(job.progress))) : 0;

@@ -2,7 +2,7 @@ import { integrationEnv, uniqueName, waitFor } from '@tributary/testing';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRecomputeQueue, createRecomputeWorker, recomputeKeys, UnrecoverableError, type RecomputeResult, type RunContext } from '../src/index';
+import { createRecomputeQueue, createRecomputeWorker, recomputeKeys, toBatchRun, UnrecoverableError, type RecomputeResult, type RunContext } from '../src/index';
 
 // The recompute queue on a real Redis with a real BullMQ worker: requests collapse into the queued
 // run, a request during a run queues the next one, runs go one at a time, and their status, progress,
@@ -28,6 +28,9 @@ function deferred() {
 }
 
 describe('recompute queue', () => {
+  const gates = [deferred(), deferred(), deferred()];
+  const seen: RunContext[] = [];
+
   it('collapses requests into the queued run, queues the next during a run, reports runs', async () => {
     const first = await queue.requestRun({ reason: 'test' });
     expect(first.status).toBe('queued');
@@ -37,8 +40,6 @@ describe('recompute queue', () => {
     expect((await queue.queue.getJob(first.id))?.data).toMatchObject({ reason: 'test' });
     expect((await queue.queue.getJob(first.id))?.data.views).toBeUndefined(); // a full run covers ["a"]
 
-    const gates = [deferred(), deferred()];
-    const seen: RunContext[] = [];
     let active = 0;
     let maxActive = 0;
     worker = await createRecomputeWorker({
@@ -79,5 +80,28 @@ describe('recompute queue', () => {
     expect((await queue.listRuns(10)).map((r) => r.id)).toEqual([second.id, first.id]);
     expect((await queue.listRuns(1)).map((r) => r.id)).toEqual([second.id]);
     expect(await queue.getRun('run-999')).toBeUndefined();
+  });
+
+  it('never shows a run as succeeded without its version, even when read as it finishes', async () => {
+    const third = await queue.requestRun();
+    await waitFor(async () => (await queue.getRun(third.id))?.status === 'running', { description: 'the third run to start' });
+    const before = await queue.queue.getJob(third.id); // read while active: no result, no finishedOn
+    let polls = 0;
+    let stop = false;
+    const watch = (async () => {
+      while (!stop) {
+        const run = await queue.getRun(third.id);
+        polls++;
+        if (run?.status === 'succeeded') expect(run.version).toBe('v3');
+      }
+    })();
+    gates[2]?.resolve();
+    await waitFor(async () => (await queue.queue.getJobState(third.id)) === 'completed', { description: 'the third run to complete' });
+    stop = true;
+    await watch;
+    expect(polls).toBeGreaterThan(0);
+    // That older read with the newer state: still running, not a success without its result.
+    expect(before && toBatchRun(before, 'completed')).toMatchObject({ id: third.id, status: 'running', version: null });
+    expect(await queue.getRun(third.id)).toMatchObject({ status: 'succeeded', version: 'v3', stats: { rowsRead: 10 } });
   });
 });
