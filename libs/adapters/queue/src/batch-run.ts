@@ -77,8 +77,8 @@ const iso = (ms: number | undefined): string | null => (ms === undefined || ms =
  * never as succeeded without its version and stats.
  */
 export function toBatchRun(job: JobSnapshot, state: string): BatchRun | undefined {
-  const finishedBeforeRead = (state !== 'completed' && state !== 'failed') || Boolean(job.finishedOn);
-  const status = finishedBeforeRead ? runStatusOf(state, job.attemptsMade) : 'running';
+  const readBeforeFinish = (state === 'completed' || state === 'failed') && !job.finishedOn;
+  const status = readBeforeFinish ? 'running' : runStatusOf(state, job.attemptsMade);
   if (status === undefined || job.id === undefined) return undefined;
   const result = status === 'succeeded' ? (job.returnvalue as RecomputeResult | null) : null;
   const progress = status === 'succeeded' ? 100 : typeof job.progress === 'number' ? Math.max(0, Math.min(100, Math.floor(job.progress))) : 0;

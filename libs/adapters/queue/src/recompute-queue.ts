@@ -54,13 +54,10 @@ export function createRecomputeQueue(options: RecomputeQueueOptions): RecomputeQ
     removeOnFail: { count: keep },
   };
 
-  // The state is read before the job: a job read after its state is at least as new (toBatchRun
-  // shows a finished state with an older job as still running).
   async function snapshot(id: string): Promise<{ run: BatchRun; data: RecomputeRequest } | undefined> {
-    const state = await queue.getJobState(id);
     const job = await queue.getJob(id);
     if (!job) return undefined;
-    const run = toBatchRun(job, state);
+    const run = toBatchRun(job, await job.getState());
     return run && { run, data: job.data as RecomputeRequest };
   }
 
